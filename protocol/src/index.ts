@@ -10,3 +10,4 @@ export * from './messages/heartbeat.ts';
 export * from './messages/camera-state.ts';
 export * from './messages/frame.ts';
 export * from './messages/command.ts';
+export * from './agent-config.ts';

@@ -1,0 +1,101 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { compile } from '@khoa/protocol';
+
+/**
+ * The hub's one configuration schema: every setting with its default, range and meaning.
+ * Unknown keys are refused at every level (a typo must not silently fall back to a default).
+ * Loaded from a JSON file (`--config`) and `KHOA_*` variables (see env.ts), in that order.
+ */
+const Port = (title: string, dflt: number) => Type.Integer({ minimum: 0, maximum: 65535, default: dflt, title, description: '0 picks a free port (tests)' });
+const obj = <T extends Parameters<typeof Type.Object>[0]>(props: T, description: string) =>
+  Type.Object(props, { additionalProperties: false, default: {}, description });
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const SettingsSchema = Type.Object(
+  {
+    dataDir: Type.String({ minLength: 1, default: '.data', description: 'SQLite file, snapshots and other state live here' }),
+    logLevel: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info' }),
+    mqtt: obj(
+      {
+        host: Type.String({ default: '0.0.0.0', description: 'agents connect from the LAN, so all interfaces by default' }),
+        // 1884, not 1883: a machine often already runs a system Mosquitto on 1883.
+        port: Port('MQTT over TCP', 1884),
+        /** Largest JSON payload accepted (frames have their own bound in protocol). */
+        maxJsonBytes: Type.Integer({ minimum: 256, maximum: 1048576, default: 65536 }),
+        tls: Type.Optional(
+          Type.Object(
+            {
+              port: Port('MQTT over TLS', 8883),
+              cert: Type.String({ minLength: 1, description: 'PEM certificate file' }),
+              key: Type.String({ minLength: 1, description: 'PEM private key file' }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        ws: Type.Optional(
+          Type.Object(
+            {
+              port: Port('MQTT over WebSocket', 8884),
+              path: Type.String({ pattern: '^/', default: '/mqtt' }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      'embedded MQTT broker',
+    ),
+    http: obj({ host: Type.String({ default: '0.0.0.0' }), port: Port('HTTP API, /healthz, /metrics', 8080) }, 'HTTP server'),
+    db: obj(
+      {
+        url: Type.String({ default: '', description: 'empty: SQLite file dataDir/khoa.sqlite; sqlite:PATH; or postgres://…' }),
+        /** PostgreSQL schema to use (created if missing); lets several hubs or test runs share a database. */
+        schema: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$' })),
+        busyTimeoutMs: Type.Integer({ minimum: 0, default: 5000, description: 'SQLite busy_timeout' }),
+      },
+      'storage',
+    ),
+    auth: obj(
+      {
+        /** A verified password is remembered this long so reconnect storms skip argon2 (about 50 ms each). */
+        cacheTtlMs: Type.Integer({ minimum: 0, maximum: 86400000, default: 600000 }),
+        cacheMaxEntries: Type.Integer({ minimum: 0, default: 10000 }),
+        /** Failed logins allowed per client id and per IP within the window before further tries are refused unchecked. */
+        maxFailures: Type.Integer({ minimum: 1, default: 5 }),
+        failureWindowMs: Type.Integer({ minimum: 1000, default: 60000 }),
+        lockoutMs: Type.Integer({ minimum: 0, default: 300000 }),
+      },
+      'device authentication',
+    ),
+    rules: obj(
+      {
+        /** How often time-based rules (night lock, agent offline) are evaluated. */
+        tickMs: Type.Integer({ minimum: 100, default: 30000 }),
+        lowBatteryPercent: Type.Number({ minimum: 0, maximum: 100, default: 20 }),
+        keypadFailures: Type.Integer({ minimum: 1, default: 5, description: 'wrong codes in a row that raise an alert' }),
+        lockOpenNightMinutes: Type.Integer({ minimum: 0, default: 15, description: 'minutes into the household night a lock may stay unlocked' }),
+        agentOfflineGraceMs: Type.Integer({ minimum: 0, default: 300000, description: 'an agent offline (LWT) this long raises an alert; a reconnect before cancels it' }),
+      },
+      'alert rules and their thresholds',
+    ),
+    alerts: obj(
+      {
+        /** Minutes police have to act on an alert of each severity before it is overdue. */
+        deadlineMinutes: obj(
+          {
+            critical: Type.Integer({ minimum: 1, default: 15 }),
+            high: Type.Integer({ minimum: 1, default: 60 }),
+            medium: Type.Integer({ minimum: 1, default: 240 }),
+            low: Type.Integer({ minimum: 1, default: 1440 }),
+          },
+          'deadline per severity',
+        ),
+      },
+      'alert workflow',
+    ),
+  },
+  { $id: 'HubSettings', additionalProperties: false },
+);
+
+export type Settings = Static<typeof SettingsSchema>;
+export const settingsValidator = compile(SettingsSchema, 'KHOA_ERR_CONFIG_INVALID');

@@ -1,0 +1,10 @@
+export { openDb, type Db, type DbSettings } from './open.ts';
+export type { Dialect } from './dialect.ts';
+export type * from './tables.ts';
+export * from './areas.ts';
+export * from './households.ts';
+export * from './devices.ts';
+export * from './locks.ts';
+export * from './cameras.ts';
+export * from './events.ts';
+export * from './alerts.ts';

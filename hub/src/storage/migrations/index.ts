@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import type { Dialect } from '../dialect.ts';
+import { initial } from './0001-initial.ts';
+
+/**
+ * Every migration in order, in code (no directory scan, so it works the same from a bundle).
+ * A new migration is one file here plus one line; names sort in the order they run.
+ */
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  const all: Record<string, Migration> = {
+    '0001-initial': initial(dialect),
+  };
+  return { getMigrations: async () => all };
+}

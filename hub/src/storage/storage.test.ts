@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dbTargets } from '../testing/databases.ts';
+import { openDb, type Db } from './open.ts';
+import { addArea } from './areas.ts';
+import { addHousehold } from './households.ts';
+import { addDevice, getCredentials, revokeDevice } from './devices.ts';
+import { insertEvent } from './events.ts';
+import { insertAlert, listAlerts } from './alerts.ts';
+import { applyLockEvent, listInsecureLocks } from './locks.ts';
+import { isKhoaError } from '@khoa/protocol';
+
+describe.each(dbTargets)('storage on $name', (target) => {
+  let db: Db;
+  let env: ReturnType<typeof target.make>;
+  beforeAll(async () => {
+    env = target.make();
+    db = await openDb(env.db, env.dataDir);
+    await addArea(db.kysely, { id: 'vn-bg', level: 'province', name: 'Bắc Giang' });
+    await addArea(db.kysely, { id: 'luc-ngan', parentId: 'vn-bg', level: 'commune', name: 'Lục Ngạn', kind: 'rural' });
+    await addHousehold(db.kysely, { id: 'hh-1', areaId: 'luc-ngan', address: 'thôn 1' });
+    await addDevice(db.kysely, { id: 'agent-1', householdId: 'hh-1', credentialHash: '$argon2id$fake-for-storage-test' });
+  });
+  afterAll(async () => {
+    await db?.close();
+    await env?.cleanup();
+  });
+
+  it('runs migrations idempotently on reopen', async () => {
+    const again = await openDb(env.db, env.dataDir);
+    expect(await again.ping()).toBe(true);
+    await again.close();
+  });
+
+  it('refuses a household in an unknown area and a duplicate device', async () => {
+    await expect(addHousehold(db.kysely, { id: 'hh-x', areaId: 'nowhere', address: '?' })).rejects.toSatisfy((e) => isKhoaError(e, 'KHOA_ERR_AREA_UNKNOWN'));
+    await expect(addDevice(db.kysely, { id: 'agent-1', householdId: 'hh-1', credentialHash: 'x' })).rejects.toSatisfy((e) => isKhoaError(e, 'KHOA_ERR_DEVICE_EXISTS'));
+  });
+
+  it('stores an event once per (device, seq) and reads times back as numbers', async () => {
+    const ref = { deviceId: 'agent-1', householdId: 'hh-1', lockId: 'front' };
+    const ts = 1_790_000_000_123;
+    const first = await insertEvent(db.kysely, ref, { seq: 7, ts, type: 'forced' }, ts + 5);
+    const replay = await insertEvent(db.kysely, ref, { seq: 7, ts, type: 'forced' }, ts + 9);
+    expect(first).toBeTypeOf('number');
+    expect(replay).toBeNull();
+    const rows = await db.kysely.selectFrom('events').selectAll().where('device_id', '=', 'agent-1').execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.device_ts).toBe(ts);
+    expect(rows[0]?.received_at).toBe(ts + 5);
+  });
+
+  it('keeps one open alert per kind, device and subject', async () => {
+    const draft = { kind: 'low_battery' as const, severity: 'low' as const, householdId: 'hh-1', deviceId: 'agent-1', subject: 'front', createdAt: 1, deadlineAt: 2 };
+    const a = await insertAlert(db.kysely, draft);
+    const b = await insertAlert(db.kysely, draft);
+    const other = await insertAlert(db.kysely, { ...draft, subject: 'back' });
+    expect(a?.id).toBeTypeOf('number');
+    expect(b).toBeNull();
+    expect(other).not.toBeNull();
+    await db.kysely.updateTable('alerts').set({ status: 'resolved' }).where('id', '=', a!.id).execute();
+    expect(await insertAlert(db.kysely, draft)).not.toBeNull();
+    expect((await listAlerts(db.kysely, { kind: 'low_battery' })).length).toBe(3);
+    const history = await db.kysely.selectFrom('alert_history').selectAll().execute();
+    expect(history.length).toBe(3);
+  });
+
+  it('tracks lock state and lists insecure locks with household night hours', async () => {
+    const ref = { deviceId: 'agent-1', householdId: 'hh-1', lockId: 'back-door' };
+    await applyLockEvent(db.kysely, ref, { type: 'unlocked' }, 1000);
+    let insecure = await listInsecureLocks(db.kysely);
+    expect(insecure.find((l) => l.lock_id === 'back-door')).toMatchObject({ lock_state: 'unlocked', lock_state_at: 1000, night_start: '22:00' });
+    await applyLockEvent(db.kysely, ref, { type: 'locked' }, 2000);
+    insecure = await listInsecureLocks(db.kysely);
+    expect(insecure.find((l) => l.lock_id === 'back-door')).toBeUndefined();
+  });
+
+  it('revokes a device', async () => {
+    expect(await revokeDevice(db.kysely, 'agent-1')).toBe(true);
+    expect((await getCredentials(db.kysely, 'agent-1'))?.revoked).toBe(1);
+    expect(await revokeDevice(db.kysely, 'nope')).toBe(false);
+  });
+});
