@@ -1,0 +1,101 @@
+import type { Region, RgbImage } from '../types.ts';
+
+/** Per-channel normalisation in the model's channel order: (pixel - mean) / std. */
+export interface Normalisation {
+  /** `bgr` feeds channel 0 from blue, as NanoDet was trained (OpenCV order). */
+  order: 'bgr' | 'rgb';
+  mean: [number, number, number];
+  std: [number, number, number];
+}
+
+/**
+ * Samples a square region of an RGB image straight into a planar float tensor
+ * (one [3, n, n] slice of an NCHW batch at `offset`), normalised. One pass, no
+ * intermediate image: this runs for every region of every frame.
+ *
+ * Enlarging or shrinking by less than 2x is bilinear with half-pixel centres (what
+ * cv2.resize does upstream); shrinking by 2x or more averages a k×k block around
+ * each sample so fine texture does not alias into false shapes. Pixels of the region
+ * outside the frame get the mean, i.e. 0 after normalisation (like letterbox padding).
+ */
+export function regionToTensor(img: RgbImage, region: Region, n: number, norm: Normalisation, out: Float32Array, offset: number): void {
+  const scale = region.size / n;
+  const plane = n * n;
+  const [c0, c1, c2] = norm.order === 'bgr' ? [2, 1, 0] : [0, 1, 2];
+  const m0 = norm.mean[0], m1 = norm.mean[1], m2 = norm.mean[2];
+  const s0 = 1 / norm.std[0], s1 = 1 / norm.std[1], s2 = 1 / norm.std[2];
+  const { data, width: W, height: H } = img;
+  const stride = W * 3;
+
+  if (scale < 2) {
+    // Column lookup tables: left source column, weight of the right one, or -1 when outside.
+    const xa = new Int32Array(n), xb = new Int32Array(n), xw = new Float32Array(n);
+    for (let ox = 0; ox < n; ox++) {
+      const sx = region.x + (ox + 0.5) * scale - 0.5;
+      if (sx < -0.5 || sx > W - 0.5) { xa[ox] = -1; continue; }
+      const fx = Math.floor(sx);
+      xa[ox] = Math.max(0, fx) * 3;
+      xb[ox] = Math.min(W - 1, fx + 1) * 3;
+      xw[ox] = sx - fx;
+    }
+    for (let oy = 0; oy < n; oy++) {
+      const sy = region.y + (oy + 0.5) * scale - 0.5;
+      const row = offset + oy * n;
+      if (sy < -0.5 || sy > H - 0.5) {
+        out.fill(0, row, row + n); out.fill(0, row + plane, row + plane + n); out.fill(0, row + 2 * plane, row + 2 * plane + n);
+        continue;
+      }
+      const fy = Math.floor(sy);
+      const ra = Math.max(0, fy) * stride, rb = Math.min(H - 1, fy + 1) * stride;
+      const wy = sy - fy;
+      for (let ox = 0; ox < n; ox++) {
+        const a = xa[ox]!;
+        const o = row + ox;
+        if (a < 0) { out[o] = 0; out[o + plane] = 0; out[o + 2 * plane] = 0; continue; }
+        const b = xb[ox]!, wx = xw[ox]!;
+        const w00 = (1 - wx) * (1 - wy), w01 = wx * (1 - wy), w10 = (1 - wx) * wy, w11 = wx * wy;
+        const p00 = ra + a, p01 = ra + b, p10 = rb + a, p11 = rb + b;
+        const v0 = data[p00 + c0]! * w00 + data[p01 + c0]! * w01 + data[p10 + c0]! * w10 + data[p11 + c0]! * w11;
+        const v1 = data[p00 + c1]! * w00 + data[p01 + c1]! * w01 + data[p10 + c1]! * w10 + data[p11 + c1]! * w11;
+        const v2 = data[p00 + c2]! * w00 + data[p01 + c2]! * w01 + data[p10 + c2]! * w10 + data[p11 + c2]! * w11;
+        out[o] = (v0 - m0) * s0;
+        out[o + plane] = (v1 - m1) * s1;
+        out[o + 2 * plane] = (v2 - m2) * s2;
+      }
+    }
+    return;
+  }
+
+  // Block average: k×k source pixels per output pixel, centred on its sample point.
+  const k = Math.floor(scale);
+  const inv = 1 / (k * k);
+  const xs = new Int32Array(n);
+  for (let ox = 0; ox < n; ox++) {
+    const cx = region.x + (ox + 0.5) * scale;
+    xs[ox] = cx < 0 || cx >= W ? -1 : Math.min(W - k, Math.max(0, Math.round(cx - k / 2)));
+  }
+  for (let oy = 0; oy < n; oy++) {
+    const cy = region.y + (oy + 0.5) * scale;
+    const row = offset + oy * n;
+    if (cy < 0 || cy >= H) {
+      out.fill(0, row, row + n); out.fill(0, row + plane, row + plane + n); out.fill(0, row + 2 * plane, row + 2 * plane + n);
+      continue;
+    }
+    const y0 = Math.min(H - k, Math.max(0, Math.round(cy - k / 2)));
+    for (let ox = 0; ox < n; ox++) {
+      const x0 = xs[ox]!;
+      const o = row + ox;
+      if (x0 < 0) { out[o] = 0; out[o + plane] = 0; out[o + 2 * plane] = 0; continue; }
+      let a0 = 0, a1 = 0, a2 = 0;
+      for (let dy = 0; dy < k; dy++) {
+        let p = (y0 + dy) * stride + x0 * 3;
+        for (let dx = 0; dx < k; dx++, p += 3) {
+          a0 += data[p + c0]!; a1 += data[p + c1]!; a2 += data[p + c2]!;
+        }
+      }
+      out[o] = (a0 * inv - m0) * s0;
+      out[o + plane] = (a1 * inv - m1) * s1;
+      out[o + 2 * plane] = (a2 * inv - m2) * s2;
+    }
+  }
+}
