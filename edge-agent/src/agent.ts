@@ -1,0 +1,339 @@
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import {
+  encodeFrame,
+  frameHeaderValidator,
+  KhoaError,
+  topics,
+  type AgentConfig,
+  type CameraStateMessage,
+  type DeviceRef,
+  type FrameHeader,
+  type LockEvent,
+} from '@khoa/protocol';
+import type { CameraProvider, CameraSink } from './cameras.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { handleCommand, type CommandContext, type CommandHooks, type RuntimeSettings } from './commands/index.ts';
+import { builtinDrivers, SimulatorDriver, type DriverEvent, type LockDriver, type LockDriverFactory } from './drivers/index.ts';
+import { HeartbeatSource } from './heartbeat.ts';
+import { MqttLink } from './link/mqtt-link.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createAgentMetrics, type AgentMetrics } from './metrics.ts';
+import { EventQueue } from './queue/event-queue.ts';
+import { Forwarder } from './queue/forwarder.ts';
+import { buildRegistration } from './registration.ts';
+import { StateStore, type AgentState } from './state.ts';
+
+/** Timers and bounds; the defaults suit a Pi in a house, tests shrink them. */
+export interface AgentTuning {
+  heartbeatIntervalMs: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  connectTimeoutMs: number;
+  keepaliveS: number;
+  queueMaxEvents: number;
+  queueMaxBytes: number;
+  queueSegmentEvents: number;
+  queueCursorFlushMs: number;
+  queueFsync: 'always' | 'never';
+  /** Lock events in flight to the hub at once. */
+  publishWindow: number;
+  /** Injectable randomness for the reconnect jitter. */
+  random: () => number;
+}
+
+export const DEFAULT_TUNING: AgentTuning = {
+  heartbeatIntervalMs: 60_000,
+  reconnectMinMs: 1_000,
+  reconnectMaxMs: 60_000,
+  connectTimeoutMs: 10_000,
+  keepaliveS: 30,
+  queueMaxEvents: 10_000,
+  queueMaxBytes: 4 * 1024 * 1024,
+  queueSegmentEvents: 1_000,
+  queueCursorFlushMs: 500,
+  queueFsync: 'always',
+  publishWindow: 16,
+  random: Math.random,
+};
+
+export interface AgentOptions {
+  /** Extra or replacement lock drivers by key, merged over the built-in ones. */
+  drivers?: Record<string, LockDriverFactory>;
+  clock?: Clock;
+  /** Camera code (edge-agent/src/camera/) plugs in here. */
+  cameras?: CameraProvider[];
+  hooks?: CommandHooks;
+  log?: Logger;
+  metrics?: AgentMetrics;
+  tuning?: Partial<AgentTuning>;
+}
+
+interface AgentEvents {
+  up: [];
+  down: [];
+  /** A lock event was made and queued. */
+  event: [lockId: string, event: LockEvent];
+  /** An event was acknowledged by the hub. */
+  published: [seq: number];
+  /** A command was handled (or refused); `ok` is the reply's. */
+  command: [name: string, ok: boolean];
+}
+
+export interface Agent extends CameraSink {
+  readonly device: DeviceRef;
+  readonly metrics: AgentMetrics;
+  readonly log: Logger;
+  /** Subscribe to lifecycle events (`up`, `down`, `event`, `published`, `command`). */
+  readonly events: EventEmitter<AgentEvents>;
+  connected(): boolean;
+  /** Resolves once the link is up (immediately if it is). */
+  whenConnected(): Promise<void>;
+  /** Lock events on disk waiting for the hub. */
+  queueDepth(): number;
+  state(): Readonly<AgentState>;
+  driver(lockId: string): LockDriver | undefined;
+  /** The simulator driving `lockId`; throws if that lock uses another driver. */
+  simulator(lockId: string): SimulatorDriver;
+  /** Stops drivers and cameras, publishes `offline`, disconnects and closes the queue. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an edge agent: opens its queue and state in the data dir, builds its lock drivers
+ * (bad driver options fail here, before anything connects), connects to the hub and starts the
+ * drivers and cameras. A driver that cannot open its device is logged and counted; the others
+ * and the cameras keep working.
+ */
+export async function startAgent(config: AgentConfig, options: AgentOptions = {}): Promise<Agent> {
+  const tuning: AgentTuning = { ...DEFAULT_TUNING, ...options.tuning };
+  const clock = options.clock ?? systemClock;
+  const device: DeviceRef = { householdId: config.householdId, deviceId: config.deviceId };
+  const log = (options.log ?? createLogger()).child({ deviceId: device.deviceId, householdId: device.householdId });
+  const metrics = options.metrics ?? createAgentMetrics();
+  const events = new EventEmitter<AgentEvents>();
+  const cameras = options.cameras ?? [];
+  const factories = { ...builtinDrivers, ...options.drivers };
+  let stopped = false;
+
+  const queue = EventQueue.open({
+    dir: path.join(config.dataDir, 'queue'),
+    maxEvents: tuning.queueMaxEvents,
+    maxBytes: tuning.queueMaxBytes,
+    segmentMaxEvents: tuning.queueSegmentEvents,
+    cursorFlushMs: tuning.queueCursorFlushMs,
+    fsync: tuning.queueFsync,
+    clock,
+    onDrop: (n) => {
+      metrics.queueDropped.inc(n);
+      log.warn({ dropped: n, bound: tuning.queueMaxEvents }, 'queue full: oldest events dropped');
+    },
+    onCorrupt: (n) => {
+      metrics.queueCorrupt.inc(n);
+      log.error({ lines: n }, 'corrupt queue lines skipped');
+    },
+    onWriteError: (err) => log.error({ err }, 'queue write failed; event kept in memory only'),
+  });
+  const updateQueueGauges = () => {
+    metrics.queueDepth.set(queue.depth);
+    metrics.queueBytes.set(queue.bytes);
+  };
+  updateQueueGauges();
+  log.info({ queued: queue.depth, seq: queue.seq }, 'queue opened');
+
+  const state = StateStore.open(config.dataDir, (err) => log.error({ err }, 'state file damaged'));
+
+  const link = new MqttLink({
+    url: config.mqtt.url,
+    deviceId: device.deviceId,
+    password: config.password,
+    ca: config.mqtt.ca,
+    statusTopic: topics.status(device),
+    cmdFilter: topics.cmdFilter(device),
+    backoff: { minMs: tuning.reconnectMinMs, maxMs: tuning.reconnectMaxMs, random: tuning.random },
+    connectTimeoutMs: tuning.connectTimeoutMs,
+    keepaliveS: tuning.keepaliveS,
+    log,
+    metrics,
+  });
+
+  const forwarder = new Forwarder(queue, {
+    topicFor: (lockId) => topics.lockEvent(device, lockId),
+    window: tuning.publishWindow,
+    log,
+    onPublished: (seq) => {
+      metrics.eventsPublished.inc();
+      updateQueueGauges();
+      events.emit('published', seq);
+    },
+  });
+
+  // Drivers: built (options checked) before connecting, started after.
+  const drivers = new Map<string, LockDriver>();
+  for (const lock of config.locks) {
+    const factory = factories[lock.driver];
+    if (!factory) throw new KhoaError('KHOA_ERR_CONFIG_INVALID', `locks[${lock.id}]: unknown driver "${lock.driver}"`, { lockId: lock.id, driver: lock.driver, known: Object.keys(factories) });
+    const dlog = log.child({ lockId: lock.id, driver: lock.driver });
+    const emit = (e: DriverEvent) => {
+      if (stopped) return;
+      try {
+        const fields: Omit<LockEvent, 'seq'> = { ts: e.ts ?? clock.now(), type: e.type, source: lock.driver };
+        if (e.battery !== undefined) fields.battery = e.battery;
+        if (e.failures !== undefined) fields.failures = e.failures;
+        const item = queue.append(lock.id, fields);
+        metrics.eventsMade.inc({ type: e.type });
+        updateQueueGauges();
+        dlog.info({ seq: item.event.seq, type: e.type }, 'lock event');
+        events.emit('event', lock.id, item.event);
+        forwarder.pump();
+      } catch (err) {
+        metrics.driverErrors.inc({ driver: lock.driver });
+        dlog.error({ err }, 'lock event refused');
+      }
+    };
+    drivers.set(lock.id, factory.create({ lock, emit, log: dlog, clock, error: (err) => {
+      metrics.driverErrors.inc({ driver: lock.driver });
+      dlog.warn({ err }, 'driver error');
+    } }));
+  }
+
+  // Camera state is retained on the hub; while offline only the latest per camera matters.
+  const pendingCameraState = new Map<string, CameraStateMessage>();
+  const sendCameraState = (cameraId: string, msg: CameraStateMessage): boolean =>
+    link.publish(topics.camState(device, cameraId), JSON.stringify(msg), { qos: 1, retain: true });
+
+  const sink: CameraSink = {
+    publishFrame(cameraId, header: FrameHeader, jpeg) {
+      const h = frameHeaderValidator.check(header);
+      if (!h.ok) {
+        metrics.framesDropped.inc({ reason: 'invalid' });
+        log.warn({ cameraId, err: h.error }, 'frame refused');
+        return false;
+      }
+      let payload: Buffer;
+      try {
+        payload = encodeFrame(h.value, jpeg);
+      } catch (err) {
+        metrics.framesDropped.inc({ reason: 'invalid' });
+        log.warn({ cameraId, err }, 'frame refused');
+        return false;
+      }
+      if (!link.publish(topics.camFrame(device, cameraId), payload, { qos: 0 })) {
+        metrics.framesDropped.inc({ reason: 'offline' });
+        return false;
+      }
+      metrics.framesPublished.inc();
+      return true;
+    },
+    publishCameraState(cameraId, camState, detail) {
+      const msg: CameraStateMessage = { state: camState, ts: clock.now(), ...(detail ? { detail: detail.slice(0, 200) } : {}) };
+      if (sendCameraState(cameraId, msg)) pendingCameraState.delete(cameraId);
+      else pendingCameraState.set(cameraId, msg);
+    },
+  };
+
+  // Heartbeat, with an interval the hub may change through cmd/config.
+  const heartbeats = new HeartbeatSource();
+  let heartbeatMs = tuning.heartbeatIntervalMs;
+  let heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  const sendHeartbeat = () => {
+    const hb = heartbeats.next({ ts: clock.now(), queued: queue.depth, dropped: queue.dropped, armed: state.get().armed });
+    link.publish(topics.heartbeat(device), JSON.stringify(hb), { qos: 0 });
+  };
+  const restartHeartbeat = () => {
+    if (heartbeatTimer) clearInterval(heartbeatTimer);
+    heartbeatTimer = stopped ? null : setInterval(sendHeartbeat, heartbeatMs);
+  };
+
+  const commandCtx: CommandContext = {
+    state,
+    cameras,
+    hooks: options.hooks ?? {},
+    log,
+    clock,
+    applySettings: (s: RuntimeSettings) => {
+      if (s.logLevel) log.level = s.logLevel;
+      if (s.heartbeatIntervalS) {
+        heartbeatMs = s.heartbeatIntervalS * 1000;
+        restartHeartbeat();
+      }
+    },
+  };
+
+  link.on('up', () => {
+    const reg = buildRegistration(config, cameras, clock.now(), log);
+    link.publish(topics.register(device), JSON.stringify(reg), { qos: 1 });
+    for (const [cameraId, msg] of pendingCameraState) if (sendCameraState(cameraId, msg)) pendingCameraState.delete(cameraId);
+    forwarder.linkUp((topic, payload, cb) => {
+      link.publish(topic, payload, { qos: 1 }, cb);
+    });
+    sendHeartbeat();
+    events.emit('up');
+  });
+  link.on('down', () => {
+    forwarder.linkDown();
+    events.emit('down');
+  });
+  link.on('message', (topic, payload) => {
+    void handleCommand(device, topic, payload, commandCtx).then((out) => {
+      if (out.rejected) {
+        metrics.commandsRejected.inc({ reason: out.rejected.reason });
+        log.warn({ err: out.rejected.error, topic: topic.slice(0, 200) }, 'command refused');
+      }
+      if (out.command && out.reply) {
+        metrics.commands.inc({ name: out.command, result: out.reply.ok ? 'ok' : 'error' });
+        link.publish(topics.reply(device, out.command), JSON.stringify(out.reply), { qos: 1 });
+        events.emit('command', out.command, out.reply.ok);
+      }
+      out.after?.();
+    });
+  });
+
+  link.start();
+  restartHeartbeat();
+  for (const [lockId, d] of drivers) {
+    try {
+      await d.start();
+    } catch (err) {
+      metrics.driverErrors.inc({ driver: config.locks.find((l) => l.id === lockId)?.driver ?? 'unknown' });
+      log.error({ err, lockId }, 'lock driver failed to start');
+    }
+  }
+  for (const c of cameras) {
+    try {
+      await c.start(sink);
+    } catch (err) {
+      log.error({ err }, 'camera provider failed to start');
+    }
+  }
+
+  return {
+    device,
+    metrics,
+    log,
+    events,
+    publishFrame: sink.publishFrame,
+    publishCameraState: sink.publishCameraState,
+    connected: () => link.connected,
+    whenConnected: () => (link.connected ? Promise.resolve() : new Promise<void>((resolve) => events.once('up', () => resolve()))),
+    queueDepth: () => queue.depth,
+    state: () => state.get(),
+    driver: (lockId) => drivers.get(lockId),
+    simulator(lockId) {
+      const d = drivers.get(lockId);
+      if (!(d instanceof SimulatorDriver)) throw new KhoaError('KHOA_ERR_DRIVER', `lock ${lockId} is not simulated`, { lockId });
+      return d;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (heartbeatTimer) clearInterval(heartbeatTimer);
+      heartbeatTimer = null;
+      await Promise.allSettled([...drivers.values()].map((d) => d.stop()));
+      await Promise.allSettled(cameras.map((c) => c.stop()));
+      await link.stop();
+      queue.close();
+      log.info('agent stopped');
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import { simulatorDriver } from './simulator.ts';
+import type { LockDriverFactory } from './types.ts';
+
+export type { DriverEvent, LockDriver, LockDriverContext, LockDriverFactory } from './types.ts';
+export { SimulatorDriver } from './simulator.ts';
+
+/** Every lock driver the agent ships, by the `driver` key a lock's config names. Add new drivers here. */
+export const builtinDrivers: Record<string, LockDriverFactory> = {
+  [simulatorDriver.key]: simulatorDriver,
+};
