@@ -11,5 +11,4 @@ export * from './messages/camera-state.ts';
 export * from './messages/frame.ts';
 export * from './messages/command.ts';
 export * from './agent-config.ts';
-export * from './api/index.ts';
 export * from './camera-config.ts';
