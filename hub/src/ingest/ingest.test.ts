@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topics, type LockEvent, type Register } from '@khoa/protocol';
+import type { MqttClient } from 'mqtt';
+import { dbTargets } from '../testing/databases.ts';
+import { metricValue, startTestHub, waitFor, type TestHub } from '../testing/harness.ts';
+
+const A = { householdId: 'hh-a', deviceId: 'agent-a' };
+const B = { householdId: 'hh-b', deviceId: 'agent-b' };
+
+const lockEvent = (seq: number, type: LockEvent['type'], extra: Partial<LockEvent> = {}): Buffer => Buffer.from(JSON.stringify({ seq, ts: Date.now(), type, ...extra }));
+
+describe.each(dbTargets)('ingest over MQTT on $name', (target) => {
+  let t: TestHub;
+  let a: MqttClient;
+  let b: MqttClient;
+  beforeAll(async () => {
+    t = await startTestHub(target);
+    const pa = await t.provision(A.householdId, A.deviceId);
+    const pb = await t.provision(B.householdId, B.deviceId);
+    a = await t.connect(A.deviceId, pa);
+    b = await t.connect(B.deviceId, pb);
+  });
+  afterAll(() => t?.close());
+
+  const events = (deviceId: string) => t.hub.db.kysely.selectFrom('events').selectAll().where('device_id', '=', deviceId).orderBy('seq').execute();
+  const alerts = (householdId: string) => t.hub.db.kysely.selectFrom('alerts').selectAll().where('household_id', '=', householdId).execute();
+
+  it('registers locks and cameras', async () => {
+    const reg: Register = {
+      agentVersion: '0.1.0',
+      ts: Date.now(),
+      locks: [{ id: 'front', kind: 'lock_with_door', driver: 'simulator', name: 'Cửa chính' }],
+      cameras: [{ id: 'cam-1', source: 'simulated', width: 640, height: 360 }],
+    };
+    await a.publishAsync(topics.register(A), JSON.stringify(reg), { qos: 1 });
+    const locks = await t.hub.db.kysely.selectFrom('locks').selectAll().where('device_id', '=', A.deviceId).execute();
+    expect(locks).toMatchObject([{ lock_id: 'front', kind: 'lock_with_door', name: 'Cửa chính' }]);
+    const cams = await t.hub.db.kysely.selectFrom('cameras').selectAll().where('device_id', '=', A.deviceId).execute();
+    expect(cams).toMatchObject([{ camera_id: 'cam-1', width: 640 }]);
+    const dev = await t.hub.db.kysely.selectFrom('devices').selectAll().where('id', '=', A.deviceId).executeTakeFirst();
+    expect(dev?.agent_version).toBe('0.1.0');
+  });
+
+  it('turns a forced-door event into an event row and an alert row (QoS 1 ack means stored)', async () => {
+    await a.publishAsync(topics.lockEvent(A, 'front'), lockEvent(1, 'forced'), { qos: 1 });
+    // No waiting: the PUBACK is only sent after the event is stored and the rules ran.
+    expect(await events(A.deviceId)).toMatchObject([{ seq: 1, type: 'forced', lock_id: 'front', household_id: 'hh-a' }]);
+    const [alert] = await alerts('hh-a');
+    expect(alert).toMatchObject({ kind: 'door_forced', status: 'new', severity: 'critical', device_id: A.deviceId, subject: 'front' });
+    expect(alert?.source_event_id).toBe((await events(A.deviceId))[0]?.id);
+    expect(await metricValue(t.hub, 'khoa_alerts_raised_total', { kind: 'door_forced' })).toBe(1);
+  });
+
+  it('stores a replayed event once and raises nothing twice', async () => {
+    await a.publishAsync(topics.lockEvent(A, 'front'), lockEvent(1, 'forced'), { qos: 1 });
+    await a.publishAsync(topics.lockEvent(A, 'front'), lockEvent(1, 'forced'), { qos: 1 });
+    expect(await events(A.deviceId)).toHaveLength(1);
+    expect(await alerts('hh-a')).toHaveLength(1);
+    expect(await metricValue(t.hub, 'khoa_events_duplicate_total')).toBe(2);
+  });
+
+  it('drops malformed payloads, counts them by reason, and keeps serving another device', async () => {
+    const topic = topics.lockEvent(B, 'door');
+    await b.publishAsync(topic, '{"seq": 1, "ts": ', { qos: 1 }); // wrong JSON
+    await b.publishAsync(topic, JSON.stringify({ seq: 'one', ts: 1, type: 'forced' }), { qos: 1 }); // wrong types
+    await b.publishAsync(topic, JSON.stringify({ seq: 2, ts: 1, type: 'exploded' }), { qos: 1 }); // unknown event type
+    await b.publishAsync(topic, Buffer.alloc(1024 * 1024, 0x41), { qos: 1 }); // 1 MB garbage
+    await b.publishAsync(topic, Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), { qos: 1 }); // invalid UTF-8
+    await b.publishAsync(topics.status(B), 'maybe', { qos: 1 }); // not a status
+    await b.publishAsync(topics.camFrame(B, 'cam-9'), Buffer.from('not a frame'), { qos: 1 }); // bad envelope
+    // Device A is served meanwhile, and B itself still works after its garbage.
+    await a.publishAsync(topics.lockEvent(A, 'front'), lockEvent(2, 'locked'), { qos: 1 });
+    await b.publishAsync(topic, lockEvent(3, 'tamper'), { qos: 1 });
+    expect(b.connected).toBe(true);
+    expect((await events(A.deviceId)).map((e) => e.seq)).toEqual([1, 2]);
+    expect((await events(B.deviceId)).map((e) => e.type)).toEqual(['tamper']);
+    const rejected = (reason: string, kind = 'lock_event') => metricValue(t.hub, 'khoa_payload_rejected_total', { kind, reason });
+    expect(await rejected('json')).toBe(1);
+    expect(await rejected('schema')).toBe(2);
+    expect(await rejected('too_large')).toBe(1);
+    expect(await rejected('utf8')).toBe(1);
+    expect(await rejected('schema', 'status')).toBe(1);
+    expect(await rejected('frame', 'cam_frame')).toBe(1);
+  });
+
+  it('refuses a publish under another household, stores nothing, and counts it', async () => {
+    const closed = new Promise<void>((r) => b.once('close', () => r()));
+    b.publish(topics.lockEvent(A, 'front'), lockEvent(99, 'forced'), { qos: 1 });
+    await closed; // MQTT 3.1.1 has no negative PUBACK: the broker drops the connection.
+    expect((await events(A.deviceId)).map((e) => e.seq)).toEqual([1, 2]);
+    expect(await t.hub.db.kysely.selectFrom('events').selectAll().where('seq', '=', 99).execute()).toEqual([]);
+    expect(await metricValue(t.hub, 'khoa_acl_rejected_total', { action: 'publish', reason: 'foreign_prefix' })).toBe(1);
+  });
+
+  it('delivers hub commands to the device on its own cmd topic and refuses foreign subscriptions', async () => {
+    const granted = await a.subscribeAsync(topics.cmdFilter(A), { qos: 1 });
+    expect(granted.map((g) => g.qos)).toEqual([1]);
+    // Refused with SUBACK 0x80; mqtt.js turns that into a rejection, and the connection stays up.
+    await expect(a.subscribeAsync(topics.cmdFilter(B), { qos: 1 })).rejects.toThrow(/Subscribe error/);
+    expect(a.connected).toBe(true);
+    expect(await metricValue(t.hub, 'khoa_acl_rejected_total', { action: 'subscribe', reason: 'foreign_prefix' })).toBe(1);
+    const got = new Promise<{ topic: string; payload: string }>((resolve) => a.once('message', (topic, payload) => resolve({ topic, payload: payload.toString() })));
+    await t.hub.sendCommand(A, 'arm', { transaction: 'tx-1' });
+    expect(await got).toEqual({ topic: topics.cmd(A, 'arm'), payload: JSON.stringify({ transaction: 'tx-1' }) });
+    await a.publishAsync(topics.reply(A, 'arm'), JSON.stringify({ transaction: 'tx-1', ok: true, state: { armed: true } }), { qos: 1 });
+    const hh = await t.hub.db.kysely.selectFrom('households').selectAll().where('id', '=', 'hh-a').executeTakeFirst();
+    expect(hh?.armed).toBe(1);
+  });
+
+  it('tracks online / offline from the status topic and the Last Will', async () => {
+    const pw = await t.provision('hh-c', 'agent-c');
+    const c = await t.connect('agent-c', pw, { will: { topic: topics.status({ householdId: 'hh-c', deviceId: 'agent-c' }), payload: Buffer.from('offline'), qos: 1, retain: true } });
+    await c.publishAsync(topics.status({ householdId: 'hh-c', deviceId: 'agent-c' }), 'online', { qos: 1, retain: true });
+    const status = async () => (await t.hub.db.kysely.selectFrom('devices').select('status').where('id', '=', 'agent-c').executeTakeFirst())?.status;
+    expect(await status()).toBe('online');
+    c.stream.destroy(); // dies without DISCONNECT: the broker publishes the will
+    await waitFor(async () => (await status()) === 'offline', 5000, 'Last Will to mark the device offline');
+  });
+});

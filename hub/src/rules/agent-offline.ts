@@ -1,0 +1,18 @@
+import { listOfflineSince } from '../storage/devices.ts';
+import type { Rule } from './types.ts';
+
+/**
+ * An agent whose Last Will (or clean `offline`) is older than settings.rules.agentOfflineGraceMs.
+ * Evaluated on the tick, so a reconnect within the grace period (status back to online)
+ * cancels it simply by no longer matching; a short power or network blip raises nothing.
+ */
+export const agentOffline: Rule = {
+  name: 'agent-offline',
+  async tick(ctx) {
+    const now = ctx.now();
+    for (const d of await listOfflineSince(ctx.db, now - ctx.settings.agentOfflineGraceMs)) {
+      const minutes = Math.round((now - (d.status_at ?? now)) / 60_000);
+      await ctx.raise({ kind: 'agent_offline', householdId: d.household_id, deviceId: d.id, detail: `agent offline for ${minutes} min` });
+    }
+  },
+};

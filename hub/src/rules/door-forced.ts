@@ -1,0 +1,12 @@
+import type { Rule } from './types.ts';
+
+/** A door opened without the lock being released: someone may be breaking in. */
+export const doorForced: Rule = {
+  name: 'door-forced',
+  on: {
+    async lock_event(i, ctx) {
+      if (i.event.type !== 'forced') return;
+      await ctx.raise({ kind: 'door_forced', householdId: i.householdId, deviceId: i.deviceId, subject: i.lockId, sourceEventId: i.eventId, detail: `lock ${i.lockId} reported forced` });
+    },
+  },
+};

@@ -1,0 +1,13 @@
+import type { Rule } from './types.ts';
+
+/** A door opened or unlocked while the household is armed (away). */
+export const doorOpenArmed: Rule = {
+  name: 'door-open-armed',
+  on: {
+    async lock_event(i, ctx) {
+      if (i.event.type !== 'door_open' && i.event.type !== 'unlocked') return;
+      if (!i.household?.armed) return;
+      await ctx.raise({ kind: 'door_open_armed', householdId: i.householdId, deviceId: i.deviceId, subject: i.lockId, sourceEventId: i.eventId, detail: `${i.event.type} on ${i.lockId} while armed` });
+    },
+  },
+};

@@ -1,0 +1,58 @@
+import type { Metrics } from '../metrics.ts';
+import type { Rule, RuleContext, RuleInput } from './types.ts';
+
+/**
+ * Runs the registered rules. Every rule runs on its own: one that throws or rejects is logged
+ * and counted (khoa_rule_failures_total) and never stops the others, so a broken rule can not
+ * swallow a door-forced alert.
+ */
+export class RuleEngine {
+  #timer: NodeJS.Timeout | undefined;
+  #ticking: Promise<void> | undefined;
+
+  constructor(
+    readonly rules: readonly Rule[],
+    private readonly ctx: RuleContext,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** Feeds one input to every rule that handles its kind. Never rejects. */
+  async dispatch(input: RuleInput): Promise<void> {
+    await Promise.all(
+      this.rules.map((rule) => {
+        const handler = rule.on?.[input.kind] as ((i: RuleInput, c: RuleContext) => Promise<void> | void) | undefined;
+        return handler ? this.#isolated(rule, input.kind, () => handler(input, this.ctx)) : undefined;
+      }),
+    );
+  }
+
+  /** Evaluates the time-based rules once. Never rejects; overlapping calls share one run. */
+  tick(): Promise<void> {
+    this.#ticking ??= Promise.all(this.rules.map((rule) => (rule.tick ? this.#isolated(rule, 'tick', () => rule.tick!(this.ctx)) : undefined))).then(() => {
+      this.#ticking = undefined;
+    });
+    return this.#ticking;
+  }
+
+  start(intervalMs: number): void {
+    this.stop();
+    this.#timer = setInterval(() => void this.tick(), intervalMs);
+    // The timer alone must not keep a process (a CLI, a test) alive.
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#ticking;
+  }
+
+  async #isolated(rule: Rule, what: string, run: () => Promise<void> | void): Promise<void> {
+    try {
+      await run();
+    } catch (err) {
+      this.metrics.ruleFailures.inc({ rule: rule.name });
+      this.ctx.log.error({ err, rule: rule.name, input: what }, 'rule failed; other rules unaffected');
+    }
+  }
+}

@@ -1,0 +1,14 @@
+import type { Rule } from './types.ts';
+
+/** Wrong codes entered in a row reached the threshold (settings.rules.keypadFailures): someone guessing. */
+export const keypadFailures: Rule = {
+  name: 'keypad-failures',
+  on: {
+    async lock_event(i, ctx) {
+      if (i.event.type !== 'keypad_failures') return;
+      const n = i.event.failures ?? 1;
+      if (n < ctx.settings.keypadFailures) return;
+      await ctx.raise({ kind: 'keypad_failures', householdId: i.householdId, deviceId: i.deviceId, subject: i.lockId, sourceEventId: i.eventId, detail: `${n} wrong codes in a row on ${i.lockId}` });
+    },
+  },
+};

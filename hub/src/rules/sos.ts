@@ -1,0 +1,12 @@
+import type { Rule } from './types.ts';
+
+/** Panic button on a keyring or lock. */
+export const sos: Rule = {
+  name: 'sos',
+  on: {
+    async lock_event(i, ctx) {
+      if (i.event.type !== 'sos') return;
+      await ctx.raise({ kind: 'sos', householdId: i.householdId, deviceId: i.deviceId, subject: i.lockId, sourceEventId: i.eventId, detail: `SOS from ${i.lockId}` });
+    },
+  },
+};
