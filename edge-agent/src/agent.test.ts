@@ -1,0 +1,194 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { lockEventValidator, registerValidator, type LockEvent } from '@khoa/protocol';
+import { startAgent, type Agent } from './agent.ts';
+import { FAST, PASSWORD, quietLog, testConfig } from './test-support/agent-fixture.ts';
+import { observe, startTestBroker, until, type Observer, type TestBroker } from './test-support/broker.ts';
+
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function broker(): Promise<TestBroker> {
+  const b = await startTestBroker({ credentials: { 'agent-1': PASSWORD } });
+  cleanups.push(() => b.kill().catch(() => {}));
+  return b;
+}
+async function watcher(url: string, filters = ['khoa/v1/#']): Promise<Observer> {
+  const o = await observe(url, filters);
+  cleanups.push(() => o.close());
+  return o;
+}
+async function agentFor(config: ReturnType<typeof testConfig>, opts: Parameters<typeof startAgent>[1] = {}): Promise<Agent> {
+  const a = await startAgent(config, { log: quietLog(), tuning: FAST, ...opts });
+  cleanups.push(() => a.stop());
+  return a;
+}
+/** A port nothing listens on (for an agent that starts while the hub is down). */
+async function deadPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** A counter's current value (for one label set). */
+async function value(metric: { get(): Promise<{ values: { value: number; labels: object }[] }> }, labels: Record<string, string> = {}): Promise<number> {
+  const v = (await metric.get()).values.find((x) => Object.entries(labels).every(([k, val]) => (x.labels as Record<string, unknown>)[k] === val));
+  return v?.value ?? 0;
+}
+
+const PREFIX = 'khoa/v1/hh-1/agent-1';
+const parse = (p: Buffer) => JSON.parse(p.toString('utf8')) as Record<string, unknown>;
+
+describe('agent link', () => {
+  it('connects with its credentials, goes online (retained) and registers its locks', async () => {
+    const b = await broker();
+    const obs = await watcher(b.url);
+    const agent = await agentFor(testConfig(b.url));
+    await agent.whenConnected();
+    const status = await obs.waitFor((m) => m.topic === `${PREFIX}/status` && m.payload.toString() === 'online');
+    expect(status.payload.toString()).toBe('online');
+    const reg = await obs.waitFor((m) => m.topic === `${PREFIX}/register`);
+    const checked = registerValidator.check(parse(reg.payload));
+    expect(checked.ok).toBe(true);
+    expect(parse(reg.payload).locks).toEqual([{ id: 'front', kind: 'lock_with_door', driver: 'simulator' }]);
+    // A late subscriber (the hub after a restart) still learns the agent is online.
+    const late = await watcher(b.url, [`${PREFIX}/status`]);
+    const retained = await late.waitFor((m) => m.topic === `${PREFIX}/status`);
+    expect(retained.retain).toBe(true);
+    expect(retained.payload.toString()).toBe('online');
+  });
+
+  it('is refused with a wrong password and keeps retrying with backoff', async () => {
+    const b = await broker();
+    const agent = await agentFor(testConfig(b.url, { password: 'wrong-password-0123456789' }));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(agent.connected()).toBe(false);
+    expect(await value(agent.metrics.reconnects)).toBeGreaterThanOrEqual(2);
+    expect(await value(agent.metrics.linkErrors, { code: '5' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('has its Last Will `offline` published when its socket dies, then comes back online and registers again', async () => {
+    const b = await broker();
+    const obs = await watcher(b.url);
+    const agent = await agentFor(testConfig(b.url));
+    await agent.whenConnected();
+    await obs.waitFor((m) => m.topic === `${PREFIX}/register`);
+    const registersBefore = obs.messages.filter((m) => m.topic === `${PREFIX}/register`).length;
+    expect(b.dropClient('agent-1')).toBe(true);
+    const will = await obs.waitFor((m) => m.topic === `${PREFIX}/status` && m.payload.toString() === 'offline');
+    expect(will).toBeDefined();
+    const idx = obs.messages.indexOf(will);
+    await until(() => obs.messages.slice(idx).some((m) => m.topic === `${PREFIX}/status` && m.payload.toString() === 'online'), 5000, 'online again');
+    await until(() => obs.messages.filter((m) => m.topic === `${PREFIX}/register`).length > registersBefore, 5000, 'registration again');
+  });
+
+  it('publishes `offline` itself on a clean stop (a clean DISCONNECT suppresses the will)', async () => {
+    const b = await broker();
+    const obs = await watcher(b.url, [`${PREFIX}/status`]);
+    const agent = await agentFor(testConfig(b.url));
+    await agent.whenConnected();
+    await agent.stop();
+    await obs.waitFor((m) => m.payload.toString() === 'offline');
+  });
+
+  it('sends heartbeats with the queue depth', async () => {
+    const b = await broker();
+    const obs = await watcher(b.url);
+    const agent = await agentFor(testConfig(b.url), { tuning: { ...FAST, heartbeatIntervalMs: 50 } });
+    await agent.whenConnected();
+    await until(() => obs.messages.filter((m) => m.topic === `${PREFIX}/heartbeat`).length >= 2, 3000, 'two heartbeats');
+    const hb = parse(obs.messages.find((m) => m.topic === `${PREFIX}/heartbeat`)?.payload ?? Buffer.from('{}'));
+    expect(hb).toMatchObject({ queued: 0, dropped: 0, armed: false });
+  });
+});
+
+describe('store-and-forward', () => {
+  /** What the hub's broker received from the agent, recorded broker-side so nothing races a subscriber's reconnect. */
+  function recordEvents(b: TestBroker, into: LockEvent[]): void {
+    b.aedes.on('publish', (packet, client) => {
+      if (client && packet.topic.startsWith(`${PREFIX}/lock/`)) {
+        const r = lockEventValidator.check(JSON.parse(packet.payload.toString()));
+        if (r.ok) into.push(r.value);
+      }
+    });
+  }
+
+  it('delivers every event exactly once and in order across a broker restart on the same port', async () => {
+    const b = await broker();
+    const got: LockEvent[] = [];
+    recordEvents(b, got);
+    const agent = await agentFor(testConfig(b.url));
+    await agent.whenConnected();
+    const sim = agent.simulator('front');
+    const made: number[] = [];
+    agent.events.on('event', (_lock, e) => made.push(e.seq));
+
+    for (let i = 0; i < 5; i++) sim.emit(i % 2 ? 'door_closed' : 'door_open');
+    await until(() => agent.queueDepth() === 0 && got.length === 5, 5000, 'first batch acknowledged');
+
+    await b.kill();
+    await until(() => !agent.connected(), 5000, 'agent to notice');
+    for (let i = 0; i < 20; i++) sim.emit('door_open');
+    expect(agent.queueDepth()).toBe(20);
+    await b.restart();
+    recordEvents(b, got);
+    // More events while the backlog drains: they must come after it.
+    await agent.whenConnected();
+    for (let i = 0; i < 5; i++) sim.emit('forced');
+    await until(() => got.length >= 30 && agent.queueDepth() === 0, 10_000, 'backlog delivered');
+
+    expect(got.map((e) => e.seq)).toEqual(made);
+    expect(made).toHaveLength(30);
+    expect(made.every((s, i) => i === 0 || s === (made[i - 1] as number) + 1)).toBe(true);
+    expect(await value(agent.metrics.eventsPublished)).toBe(30);
+  });
+
+  it('drops the oldest past the bound and delivers the newest when the hub comes up', async () => {
+    const port = await deadPort();
+    const config = testConfig(`mqtt://127.0.0.1:${port}`);
+    const agent = await agentFor(config, { tuning: { ...FAST, queueMaxEvents: 5 } });
+    const made: number[] = [];
+    agent.events.on('event', (_l, e) => made.push(e.seq));
+    for (let i = 0; i < 8; i++) agent.simulator('front').emit('door_open');
+    expect(agent.queueDepth()).toBe(5);
+    expect(await value(agent.metrics.queueDropped)).toBe(3);
+
+    const b = await startTestBroker({ credentials: { 'agent-1': PASSWORD } }, port);
+    cleanups.push(() => b.kill().catch(() => {}));
+    const got: LockEvent[] = [];
+    recordEvents(b, got);
+    await until(() => got.length === 5 && agent.queueDepth() === 0, 10_000, 'newest five delivered');
+    expect(got.map((e) => e.seq)).toEqual(made.slice(3));
+  });
+
+  it('keeps its queue across an agent restart and delivers it with the original seqs', async () => {
+    const port = await deadPort();
+    const config = testConfig(`mqtt://127.0.0.1:${port}`);
+    const first = await startAgent(config, { log: quietLog(), tuning: FAST });
+    const made: LockEvent[] = [];
+    first.events.on('event', (_l, e) => made.push(e));
+    first.simulator('front').emit('door_open');
+    first.simulator('front').emit('forced');
+    first.simulator('front').emit('tamper');
+    await first.stop();
+    expect(fs.readdirSync(path.join(config.dataDir, 'queue')).some((n) => n.startsWith('seg-'))).toBe(true);
+
+    const b = await startTestBroker({ credentials: { 'agent-1': PASSWORD } }, port);
+    cleanups.push(() => b.kill().catch(() => {}));
+    const got: LockEvent[] = [];
+    recordEvents(b, got);
+    const second = await agentFor(config);
+    expect(second.queueDepth()).toBe(3);
+    await until(() => got.length === 3, 10_000, 'replayed queue');
+    expect(got).toEqual(made);
+    second.simulator('front').emit('door_closed');
+    await until(() => got.length === 4, 5000, 'new event');
+    expect(got[3]?.seq).toBe((made[2]?.seq ?? 0) + 1);
+  });
+});
