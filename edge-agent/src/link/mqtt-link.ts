@@ -65,12 +65,14 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   }
 
   /**
-   * Publishes on the current connection. Returns false (and does nothing) while the link is
-   * down: callers decide whether to keep the message (events, camera state) or drop it (frames).
+   * Publishes on the current connection. Returns false (and does nothing) while there is none:
+   * callers decide whether to keep the message (events, camera state) or drop it (frames).
+   * Works from CONNACK on, before `up`: commands queued in the broker session arrive right
+   * after CONNACK and their replies must not be lost.
    */
   publish(topic: string, payload: string | Buffer, opts: { qos: 0 | 1; retain?: boolean }, cb?: PublishCallback): boolean {
     const client = this.client;
-    if (!client || !this.up) return false;
+    if (!client || !client.connected) return false;
     client.publish(topic, payload, { qos: opts.qos, retain: opts.retain ?? false }, (err) => cb?.(err ?? undefined));
     return true;
   }
@@ -96,7 +98,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
         });
       });
     }
-    this.markDown();
+    this.markDown('stopped');
     await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
   }
 
@@ -149,17 +151,18 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     client.on('close', () => {
       if (this.client !== client) return;
       this.client = null;
-      this.markDown();
+      this.markDown('lost');
       client.end(true);
       this.scheduleReconnect();
     });
   }
 
-  private markDown(): void {
+  private markDown(why: 'lost' | 'stopped'): void {
     if (!this.up) return;
     this.up = false;
     this.opts.metrics.connected.set(0);
-    this.opts.log.warn('link to hub lost');
+    if (why === 'lost') this.opts.log.warn('link to hub lost');
+    else this.opts.log.info('disconnected from hub');
     this.emit('down');
   }
 
