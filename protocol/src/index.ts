@@ -11,4 +11,5 @@ export * from './messages/camera-state.ts';
 export * from './messages/frame.ts';
 export * from './messages/command.ts';
 export * from './agent-config.ts';
+export * from './api/index.ts';
 export * from './camera-config.ts';

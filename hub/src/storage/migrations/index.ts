@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../dialect.ts';
 import { initial } from './0001-initial.ts';
+import { accounts } from './0002-accounts.ts';
 
 /**
  * Every migration in order, in code (no directory scan, so it works the same from a bundle).
@@ -9,6 +10,7 @@ import { initial } from './0001-initial.ts';
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   const all: Record<string, Migration> = {
     '0001-initial': initial(dialect),
+    '0002-accounts': accounts(dialect),
   };
   return { getMigrations: async () => all };
 }

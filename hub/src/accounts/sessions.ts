@@ -1,0 +1,96 @@
+import { KhoaError } from '@khoa/protocol';
+import type { ConsoleDb, User } from '../storage/console-tables.ts';
+import { deleteSession, deleteUserSessions, findSession, insertSession, touchSession } from '../storage/sessions.ts';
+import { getUserByName, setPasswordHash } from '../storage/users.ts';
+import { areaSubtree } from '../storage/area-tree.ts';
+import { FailureLimiter } from '../broker/failure-limiter.ts';
+import { decoyHash, hashPassword, verifyPassword } from './passwords.ts';
+import { hashToken, newToken } from './tokens.ts';
+import type { Principal } from './principal.ts';
+import type { AccountSettings } from './settings.ts';
+import { writeAudit } from '../storage/audit-log.ts';
+
+/** Touching the session row on every request would make each read a write; once a minute is enough. */
+const TOUCH_EVERY_MS = 60_000;
+
+/**
+ * Logins, sessions and password changes. Failed logins are limited per account and per IP
+ * (in this process: with several hubs behind a balancer each counts its own, which still bounds
+ * guessing to a small multiple).
+ */
+export class Accounts {
+  readonly #perAccount: FailureLimiter;
+  readonly #perIp: FailureLimiter;
+
+  constructor(
+    private readonly db: ConsoleDb,
+    private readonly settings: AccountSettings,
+    private readonly now: () => number = Date.now,
+  ) {
+    const common = { windowMs: settings.failureWindowMs, lockoutMs: settings.lockoutMs };
+    this.#perAccount = new FailureLimiter({ ...common, maxFailures: settings.maxFailuresPerAccount }, now);
+    this.#perIp = new FailureLimiter({ ...common, maxFailures: settings.maxFailuresPerIp }, now);
+  }
+
+  /** Checks the password and opens a session; returns the cookie token (shown to nobody else). */
+  async login(username: string, password: string, ip: string): Promise<{ token: string; principal: Principal }> {
+    if (this.#perAccount.isLocked(username) || this.#perIp.isLocked(ip)) {
+      throw new KhoaError('KHOA_ERR_HTTP_RATE_LIMITED', 'too many failed logins; wait and try again', { retryAfterS: Math.ceil(this.settings.lockoutMs / 1000) });
+    }
+    const user = await getUserByName(this.db, username);
+    const ok = user && !user.disabled ? await verifyPassword(user.password_hash, password) : (await verifyPassword(await decoyHash(), password), false);
+    if (!user || !ok) {
+      this.#perAccount.fail(username);
+      this.#perIp.fail(ip);
+      await writeAudit(this.db, { username, role: user?.role ?? 'unknown', action: 'login.failed', target: `user:${username}`, ip }, this.now());
+      throw new KhoaError('KHOA_ERR_HTTP_UNAUTHENTICATED', 'wrong username or password');
+    }
+    this.#perAccount.succeed(username);
+    const token = newToken();
+    const now = this.now();
+    const session = { token_hash: hashToken(token), user_id: user.id, csrf: newToken(), created_at: now, last_seen_at: now, expires_at: now + this.settings.idleMs, ip };
+    await insertSession(this.db, session);
+    return { token, principal: await this.#principal(user, session.csrf, session.token_hash, session.expires_at) };
+  }
+
+  /** The principal behind a cookie token, or undefined when it is unknown or expired. */
+  async resolve(token: string): Promise<Principal | undefined> {
+    const now = this.now();
+    const found = await findSession(this.db, hashToken(token), now);
+    if (!found) return undefined;
+    const { session, user } = found;
+    let expiresAt = session.expires_at;
+    if (now - session.last_seen_at > TOUCH_EVERY_MS) {
+      expiresAt = Math.min(now + this.settings.idleMs, session.created_at + this.settings.absoluteMs);
+      await touchSession(this.db, session.token_hash, now, expiresAt);
+    }
+    return this.#principal(user, session.csrf, session.token_hash, expiresAt);
+  }
+
+  async logout(p: Principal): Promise<void> {
+    await deleteSession(this.db, p.tokenHash);
+  }
+
+  /** Changes the password after checking the current one; every other session of the account ends. */
+  async changePassword(p: Principal, current: string, next: string, ip: string): Promise<void> {
+    if (this.#perAccount.isLocked(p.username)) throw new KhoaError('KHOA_ERR_HTTP_RATE_LIMITED', 'too many failed attempts');
+    const user = await getUserByName(this.db, p.username);
+    if (!user || !(await verifyPassword(user.password_hash, current))) {
+      this.#perAccount.fail(p.username);
+      this.#perIp.fail(ip);
+      throw new KhoaError('KHOA_ERR_HTTP_FORBIDDEN', 'current password is wrong', { field: 'currentPassword' });
+    }
+    if (current === next) throw new KhoaError('KHOA_ERR_HTTP_BAD_REQUEST', 'the new password must differ from the current one', { field: 'newPassword' });
+    if (next.toLowerCase().includes(p.username.toLowerCase())) throw new KhoaError('KHOA_ERR_HTTP_BAD_REQUEST', 'the new password must not contain the username', { field: 'newPassword' });
+    await setPasswordHash(this.db, user.id, await hashPassword(next), this.now());
+    await deleteUserSessions(this.db, user.id, p.tokenHash);
+  }
+
+  async #principal(user: User, csrf: string, tokenHash: string, expiresAt: number): Promise<Principal> {
+    const areaIds = user.area_id ? new Set(await areaSubtree(this.db, user.area_id)) : new Set<string>();
+    return {
+      userId: user.id, username: user.username, displayName: user.display_name, role: user.role as Principal['role'], areaId: user.area_id, areaIds,
+      householdId: user.household_id, mustChangePassword: user.must_change_password === 1, csrf, tokenHash, expiresAt,
+    };
+  }
+}

@@ -1,0 +1,102 @@
+import type { FastifyError, FastifyPluginAsync } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import type { TSchema } from '@sinclair/typebox';
+import { KhoaError, compile, httpStatusOf, isKhoaError, type Validator } from '@khoa/protocol';
+import { Accounts, DEFAULT_ACCOUNT_SETTINGS, type AccountSettings } from '../../accounts/index.ts';
+import { createAlertRaiser, type RaiseAlert } from '../../alerts/raise.ts';
+import { createCommandSender, type SendCommand } from '../../commands/send-command.ts';
+import { consoleDb } from '../../storage/console-tables.ts';
+import { validateSettings } from '../../settings/load.ts';
+import type { Settings } from '../../settings/schema.ts';
+import { createLogger, type Logger } from '../../log.ts';
+import type { HttpDeps } from '../deps.ts';
+import { authHook } from './auth-hook.ts';
+import type { ConsoleContext } from './context.ts';
+import { ConsoleLive } from './live.ts';
+import { consoleRoutes } from './routes.ts';
+
+/** What the console needs beyond the hub's HttpDeps; each has a fallback so the plugin runs on HttpDeps alone. */
+export interface ConsoleExtras {
+  settings?: Settings;
+  raise?: RaiseAlert;
+  send?: SendCommand;
+  log?: Logger;
+  now?: () => number;
+  accountSettings?: Partial<AccountSettings>;
+  limits?: Partial<ConsoleContext['limits']>;
+}
+
+/** Most console bodies are a few short fields; the tip route raises its own limit for a photo. */
+const BODY_LIMIT = 32 * 1024;
+
+const validators = new WeakMap<object, Validator<TSchema>>();
+
+/**
+ * The consoles' JSON API under /api: one encapsulated fastify plugin, so its cookie parser,
+ * validator, error format and auth hook apply to these routes only (fastify Encapsulation).
+ * Request schemas come from protocol/src/api and are compiled by protocol's ajv, like MQTT payloads.
+ */
+export function consoleApi(deps: HttpDeps & ConsoleExtras): FastifyPluginAsync {
+  return async (parent) => {
+    await parent.register(
+      async (app) => {
+        const settings = deps.settings ?? validateSettings({});
+        const log = deps.log ?? createLogger('silent');
+        const now = deps.now ?? Date.now;
+        const db = consoleDb(deps.db.kysely);
+        const sender = deps.send ? undefined : createCommandSender(deps.broker);
+        const ctx: ConsoleContext = {
+          db,
+          accounts: new Accounts(db, { ...DEFAULT_ACCOUNT_SETTINGS, ...deps.accountSettings }, now),
+          live: new ConsoleLive(db, deps.alerts, log, now),
+          send: deps.send ?? sender!.send,
+          raise: deps.raise ?? createAlertRaiser({ db: deps.db.kysely, settings: settings.alerts, metrics: deps.metrics, log, bus: deps.alerts, now }),
+          dataDir: settings.dataDir,
+          log,
+          now,
+          limits: { tipsPerHour: 5, sosPerHour: 3, ...deps.limits },
+        };
+        ctx.live.start();
+        app.addHook('onClose', async () => {
+          ctx.live.stop();
+          sender?.close();
+        });
+
+        await app.register(fastifyCookie);
+        app.decorateRequest('principal', null);
+        app.addHook('onRoute', (route) => {
+          route.bodyLimit ??= BODY_LIMIT;
+        });
+        app.setValidatorCompiler(({ schema }) => {
+          let v = validators.get(schema);
+          if (!v) {
+            v = compile(schema as TSchema, 'KHOA_ERR_HTTP_BAD_REQUEST');
+            validators.set(schema, v);
+          }
+          const check = v;
+          return (data: unknown) => {
+            const r = check.check(data);
+            return r.ok ? { value: r.value } : { error: r.error };
+          };
+        });
+        app.setErrorHandler((err: FastifyError | KhoaError, req, reply) => {
+          let e: KhoaError;
+          if (isKhoaError(err)) e = err;
+          else if (err.validation) e = new KhoaError('KHOA_ERR_HTTP_BAD_REQUEST', err.message);
+          else if (err.statusCode === 413) e = new KhoaError('KHOA_ERR_PAYLOAD_TOO_LARGE', 'request body too large');
+          else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) e = new KhoaError('KHOA_ERR_HTTP_BAD_REQUEST', err.message);
+          else {
+            req.log.error({ err }, 'console API failed');
+            return reply.code(500).send({ code: 'KHOA_ERR_STORAGE', message: 'internal error', context: {} });
+          }
+          const status = httpStatusOf[e.code] ?? 500;
+          if (status === 429 && typeof e.context.retryAfterS === 'number') reply.header('retry-after', String(e.context.retryAfterS));
+          return reply.code(status).send(e.toJSON());
+        });
+        app.addHook('onRequest', authHook(ctx));
+        for (const routes of consoleRoutes) await app.register(routes(ctx));
+      },
+      { prefix: '/api' },
+    );
+  };
+}

@@ -1,0 +1,50 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { LoginBodySchema, PasswordChangeBodySchema, type LoginBody, type PasswordChangeBody, type SessionInfo } from '@khoa/protocol';
+import type { Principal } from '../../accounts/index.ts';
+import { getArea } from '../../storage/areas.ts';
+import { hubDb } from '../../storage/console-tables.ts';
+import { CSRF_COOKIE, SESSION_COOKIE } from './auth-hook.ts';
+import { who, type ConsoleContext } from './context.ts';
+
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
+
+/** Secure cookies except on loopback, where the demo and tests run over plain HTTP. */
+function cookieOptions(req: FastifyRequest, httpOnly: boolean, expiresAt: number) {
+  return { path: '/', httpOnly, sameSite: 'strict' as const, secure: !LOOPBACK.test(req.headers.host ?? ''), expires: new Date(expiresAt) };
+}
+
+async function info(ctx: ConsoleContext, p: Principal): Promise<SessionInfo> {
+  const area = p.areaId ? await getArea(hubDb(ctx.db), p.areaId) : undefined;
+  return { username: p.username, displayName: p.displayName, role: p.role, areaId: p.areaId, areaName: area?.name ?? null, householdId: p.householdId, csrf: p.csrf, mustChangePassword: p.mustChangePassword };
+}
+
+function setCookies(req: FastifyRequest, reply: FastifyReply, token: string, p: Principal): void {
+  reply.setCookie(SESSION_COOKIE, token, cookieOptions(req, true, p.expiresAt));
+  // Readable by the page's script, which echoes it in the x-khoa-csrf header.
+  reply.setCookie(CSRF_COOKIE, p.csrf, cookieOptions(req, false, p.expiresAt));
+}
+
+/** Login, logout, who am I, password change. */
+export function sessionRoutes(ctx: ConsoleContext): FastifyPluginAsync {
+  return async (app) => {
+    app.post<{ Body: LoginBody }>('/login', { schema: { body: LoginBodySchema }, config: { roles: 'public' } }, async (req, reply) => {
+      const { token, principal } = await ctx.accounts.login(req.body.username, req.body.password, req.ip);
+      setCookies(req, reply, token, principal);
+      return info(ctx, principal);
+    });
+
+    app.get('/session', { config: { roles: ['household', 'officer', 'official', 'admin'] } }, async (req) => info(ctx, who(req)));
+
+    app.post('/logout', { config: { roles: ['household', 'officer', 'official', 'admin'] } }, async (req, reply) => {
+      await ctx.accounts.logout(who(req));
+      ctx.live.endSession(who(req).tokenHash);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' }).clearCookie(CSRF_COOKIE, { path: '/' });
+      return { ok: true };
+    });
+
+    app.post<{ Body: PasswordChangeBody }>('/password', { schema: { body: PasswordChangeBodySchema }, config: { roles: ['household', 'officer', 'official', 'admin'] } }, async (req) => {
+      await ctx.accounts.changePassword(who(req), req.body.currentPassword, req.body.newPassword, req.ip);
+      return { ok: true };
+    });
+  };
+}

@@ -1,0 +1,51 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { who, type ConsoleContext } from './context.ts';
+
+/** Comment lines keep proxies and NAT boxes from closing an idle stream. */
+const HEARTBEAT_MS = 20_000;
+
+/**
+ * `GET /api/alerts/stream`: server-sent events for the signed-in account's scope. `alert` is a
+ * new alert, `update` a workflow step on one. EventSource reconnects by itself; the page then
+ * reloads the list, so nothing missed during a gap stays missing.
+ */
+export function streamRoutes(ctx: ConsoleContext): FastifyPluginAsync {
+  return async (app) => {
+    app.get('/alerts/stream', { config: { roles: ['officer', 'household'] } }, async (req, reply) => {
+      const p = who(req);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'private, no-store',
+        connection: 'keep-alive',
+        // nginx would otherwise buffer the stream and deliver alerts late.
+        'x-accel-buffering': 'no',
+      });
+      res.write(`retry: 3000\n: hello ${p.username}\n\n`);
+      const remove = ctx.live.add({
+        principal: p,
+        send(event, data) {
+          if (res.destroyed || res.writableEnded) return false;
+          res.write(`event: ${event}\nid: ${data.id}\ndata: ${JSON.stringify(data)}\n\n`);
+          return true;
+        },
+        close: () => res.end(),
+      });
+      const beat = setInterval(() => {
+        // A logged-out or expired session loses its stream at the next beat.
+        void ctx.accounts.resolve(req.cookies.khoa_session ?? '').then((still) => {
+          if (!still) res.end();
+          else res.write(': beat\n\n');
+        }, () => res.end());
+      }, HEARTBEAT_MS);
+      beat.unref();
+      const done = () => {
+        clearInterval(beat);
+        remove();
+      };
+      res.on('close', done);
+      res.on('error', done);
+    });
+  };
+}
