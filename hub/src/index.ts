@@ -4,5 +4,5 @@ export { loadSettings, validateSettings, type Settings } from './settings/index.
 export type { FrameSink, FrameSource } from './ingest/frame-sink.ts';
 export type { RaiseAlert, RaiseRequest } from './alerts/raise.ts';
 export { createLogger, type Logger } from './log.ts';
-export { hashDevicePassword, newDevicePassword } from './broker/credentials.ts';
+export { hashDevicePassword } from './broker/credentials.ts';
 export * as storage from './storage/index.ts';

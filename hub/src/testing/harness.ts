@@ -5,7 +5,8 @@ import { createLogger } from '../log.ts';
 import { addArea } from '../storage/areas.ts';
 import { addHousehold } from '../storage/households.ts';
 import { addDevice } from '../storage/devices.ts';
-import { hashDevicePassword, newDevicePassword } from '../broker/credentials.ts';
+import { newDevicePassword } from '@khoa/firmware-config';
+import { hashDevicePassword } from '../broker/credentials.ts';
 import { dbTargets, type TestDbTarget } from './databases.ts';
 
 /**

@@ -1,0 +1,28 @@
+import type { CliCommand } from '../command.ts';
+import { configOption, parseOptions, settingsFrom } from '../options.ts';
+import { startHub } from '../../hub.ts';
+
+const usage = `usage: khoa hub [--config FILE]
+
+Runs the hub: embedded MQTT broker (TCP; TLS and WebSocket when configured), storage,
+rules and alerts, HTTP (/healthz, /metrics). Stops cleanly on SIGINT or SIGTERM.
+
+Settings come from FILE (JSON) and KHOA_* variables, e.g. KHOA_MQTT_PORT, KHOA_HTTP_PORT,
+KHOA_DATA_DIR, KHOA_DB_URL, KHOA_MQTT_TLS_PORT/CERT/KEY, KHOA_MQTT_WS_PORT, KHOA_LOG_LEVEL.`;
+
+export const hub: CliCommand = {
+  name: 'hub',
+  summary: 'run the hub (broker, storage, rules, HTTP)',
+  usage,
+  async run(argv) {
+    const { values } = parseOptions(argv, configOption);
+    const running = await startHub(settingsFrom(values));
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    running.log.info({ signal }, 'stopping');
+    await running.stop();
+    return 0;
+  },
+};

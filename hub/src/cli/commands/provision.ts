@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { isValidId, KhoaError } from '@khoa/protocol';
+import { createAgentConfig, newAgentId, newDevicePassword, parseLockSpec, removeAgentConfig, writeAgentConfig } from '@khoa/firmware-config';
+import type { CliCommand } from '../command.ts';
+import { configOption, parseOptions, required, settingsFrom, withDb } from '../options.ts';
+import type { Settings } from '../../settings/schema.ts';
+import { addDevice, getDevice } from '../../storage/devices.ts';
+import { getHousehold } from '../../storage/households.ts';
+import { hashDevicePassword } from '../../broker/credentials.ts';
+
+const usage = `usage: khoa provision agent --household H [--device D] [--out FILE] [--hub-url URL]
+                             [--ca FILE] [--data-dir DIR] [--lock id:kind:driver ...] [--config FILE]
+
+Creates an edge agent's credentials in the hub's database (a random password; only its
+argon2id hash is stored) and writes the agent's config file (mode 0600, never overwritten).
+Without --out the config is printed on stdout: it holds the password, shown this once.
+
+  --household H   the household (must exist: khoa household add)
+  --device D      device id (default: agent-<random>); also its MQTT username and client id
+  --hub-url URL   where the agent reaches the hub (default from the hub's settings; use the
+                  hub's LAN name or address and mqtts:// outside a trusted network)
+  --ca FILE       PEM of a private CA that signed the hub's TLS certificate
+  --lock SPEC     a lock the agent drives, e.g. front:lock_with_door:simulator (repeatable)`;
+
+/** The URL an agent should use when the installer gives none: TLS if the hub has it. */
+function defaultHubUrl(settings: Settings): string {
+  const host = settings.mqtt.host === '0.0.0.0' || settings.mqtt.host === '::' ? '127.0.0.1' : settings.mqtt.host;
+  return settings.mqtt.tls ? `mqtts://${host}:${settings.mqtt.tls.port}` : `mqtt://${host}:${settings.mqtt.port}`;
+}
+
+export const provision: CliCommand = {
+  name: 'provision',
+  summary: "create an agent's credentials and write its config",
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseOptions(
+      argv,
+      {
+        ...configOption,
+        household: { type: 'string' },
+        device: { type: 'string' },
+        out: { type: 'string' },
+        'hub-url': { type: 'string' },
+        ca: { type: 'string' },
+        'data-dir': { type: 'string' },
+        lock: { type: 'string', multiple: true },
+      },
+      true,
+    );
+    if (positionals[0] !== 'agent') throw new KhoaError('KHOA_ERR_CONFIG_INVALID', 'expected "khoa provision agent"', {});
+    const settings = settingsFrom(values);
+    const householdId = required(values, 'household');
+    const deviceId = values.device ?? newAgentId();
+    if (!isValidId(deviceId)) throw new KhoaError('KHOA_ERR_CONFIG_INVALID', `--device ${JSON.stringify(deviceId)}: lower-case letters, digits, _ and -`, { option: 'device' });
+    let ca: string | undefined;
+    if (values.ca) {
+      try {
+        ca = readFileSync(values.ca, 'utf8');
+      } catch (err) {
+        throw new KhoaError('KHOA_ERR_CONFIG_FILE', `--ca ${values.ca}: ${(err as Error).message}`, { option: 'ca' }, { cause: err });
+      }
+    }
+    const password = newDevicePassword();
+    const config = createAgentConfig({
+      householdId,
+      deviceId,
+      password,
+      hubUrl: values['hub-url'] ?? defaultHubUrl(settings),
+      ca,
+      dataDir: values['data-dir'],
+      locks: (values.lock ?? []).map(parseLockSpec),
+    });
+
+    await withDb(settings, async (db) => {
+      if (!(await getHousehold(db.kysely, householdId))) throw new KhoaError('KHOA_ERR_HOUSEHOLD_UNKNOWN', `${householdId} (add it with khoa household add)`, { householdId });
+      if (await getDevice(db.kysely, deviceId)) throw new KhoaError('KHOA_ERR_DEVICE_EXISTS', deviceId, { deviceId });
+      const hash = await hashDevicePassword(password);
+      // The file first: if it cannot be written, no device exists whose password nobody has.
+      if (values.out) await writeAgentConfig(values.out, config);
+      try {
+        await addDevice(db.kysely, { id: deviceId, householdId, credentialHash: hash });
+      } catch (err) {
+        if (values.out) await removeAgentConfig(values.out);
+        throw err;
+      }
+    });
+    if (values.out) console.error(`device ${deviceId} provisioned for household ${householdId}; config written to ${values.out} (keep it secret: it holds the password)`);
+    else console.log(JSON.stringify(config, null, 2));
+    return 0;
+  },
+};
