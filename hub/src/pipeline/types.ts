@@ -21,3 +21,6 @@ export interface Region {
   y: number;
   size: number;
 }
+
+/** Normalised polygon (masks, zones): [x, y] as fractions of frame width and height, 0..1. */
+export type Polygon = [number, number][];

@@ -1,0 +1,126 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { KhoaError } from '@khoa/protocol';
+import type { RgbImage } from '../types.ts';
+
+/** Debian's ffmpeg when installed (it has every codec), else the one shipped on npm. */
+export function ffmpegPath(): string {
+  if (process.env.KHOA_FFMPEG) return process.env.KHOA_FFMPEG;
+  if (existsSync('/usr/bin/ffmpeg')) return '/usr/bin/ffmpeg';
+  const require = createRequire(import.meta.url);
+  return (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+}
+
+export interface VideoFrame {
+  /** Index of the frame in the source, from 0 (counts every decoded frame, sampled or not). */
+  index: number;
+  /** Seconds from the start: index / fps for files, wall clock for live streams. */
+  time: number;
+  image: RgbImage;
+}
+
+export interface VideoInfo {
+  fps?: number;
+  durationSec?: number;
+}
+
+export interface ReadVideoOptions {
+  /** Keep about this many frames per second; undefined keeps every frame. */
+  sampleFps?: number;
+  /** Called once ffmpeg has printed the stream's frame rate and duration. */
+  onInfo?: (info: VideoInfo) => void;
+  signal?: AbortSignal;
+}
+
+const isLive = (input: string): boolean => /^(rtsp|rtsps|rtmp|http|https|udp|tcp|srt):\/\//i.test(input);
+
+function parseInfo(stderr: string): VideoInfo {
+  const fps = /Video:.*?(\d+(?:\.\d+)?) fps/.exec(stderr)?.[1] ?? /Video:.*?(\d+(?:\.\d+)?) tbr/.exec(stderr)?.[1];
+  const dur = /Duration: (\d+):(\d+):(\d+(?:\.\d+)?)/.exec(stderr);
+  return {
+    ...(fps && { fps: Number(fps) }),
+    ...(dur && { durationSec: Number(dur[1]) * 3600 + Number(dur[2]) * 60 + Number(dur[3]) }),
+  };
+}
+
+/** Reads one `P6 <w> <h> 255\n` header; returns undefined until enough bytes are buffered. */
+function ppmHeader(buf: Buffer): { width: number; height: number; headerBytes: number } | undefined {
+  const tokens: string[] = [];
+  let i = 0;
+  while (tokens.length < 4 && i < buf.length && i < 64) {
+    while (i < buf.length && /\s/.test(String.fromCharCode(buf[i]!))) i++;
+    const start = i;
+    while (i < buf.length && !/\s/.test(String.fromCharCode(buf[i]!))) i++;
+    if (i >= buf.length) return undefined;
+    tokens.push(buf.toString('latin1', start, i));
+  }
+  if (tokens.length < 4) return undefined;
+  if (tokens[0] !== 'P6' || tokens[3] !== '255') throw new KhoaError('KHOA_ERR_VIDEO_INPUT', 'ffmpeg wrote an unexpected frame header', { header: tokens.join(' ') });
+  return { width: Number(tokens[1]), height: Number(tokens[2]), headerBytes: i + 1 };
+}
+
+/**
+ * Decodes a video file or stream with ffmpeg into raw RGB frames (PPM over a pipe: each
+ * frame states its own size, and there is no JPEG re-encode between ffmpeg and the
+ * pipeline: one decode per frame). Sampling happens here, by source frame index and
+ * frame rate, so frame numbers in the output are the source's.
+ */
+export async function* readVideoFrames(input: string, opts: ReadVideoOptions = {}): AsyncGenerator<VideoFrame> {
+  const live = isLive(input);
+  if (!live && !existsSync(input)) throw new KhoaError('KHOA_ERR_VIDEO_INPUT', `${input}: no such file`, { input });
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'info'];
+  if (/^rtsps?:/i.test(input)) args.push('-rtsp_transport', 'tcp');
+  // -vsync (not -fps_mode) so the older static ffmpeg from npm understands it too.
+  args.push('-i', input, '-an', '-sn', '-vsync', 'passthrough', '-f', 'image2pipe', '-c:v', 'ppm', '-pix_fmt', 'rgb24', 'pipe:1');
+  const proc = spawn(ffmpegPath(), args, { stdio: ['ignore', 'pipe', 'pipe'], ...(opts.signal && { signal: opts.signal }) });
+  let stderr = '';
+  let info: VideoInfo | undefined;
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (s: string) => {
+    if (stderr.length < 64_000) stderr += s;
+    if (!info && /Stream #.*Video:.*\n/.test(stderr)) {
+      info = parseInfo(stderr);
+      opts.onInfo?.(info);
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    proc.on('close', (code) => resolve(code));
+    proc.on('error', () => resolve(-1));
+  });
+
+  const started = Date.now();
+  let buf: Buffer = Buffer.alloc(0);
+  let index = 0;
+  let lastBucket = -1;
+  try {
+    for await (const chunk of proc.stdout as AsyncIterable<Buffer>) {
+      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+      for (;;) {
+        const h = ppmHeader(buf);
+        if (!h) break;
+        const size = h.headerBytes + h.width * h.height * 3;
+        if (buf.length < size) break;
+        // Own copy of the pixels: `buf` is reused for the next frame's bytes.
+        const data = new Uint8Array(h.width * h.height * 3);
+        data.set(buf.subarray(h.headerBytes, size));
+        buf = buf.subarray(size);
+        const fps = info?.fps;
+        const time = live || !fps ? (Date.now() - started) / 1000 : index / fps;
+        const bucket = opts.sampleFps ? Math.floor(time * opts.sampleFps + 1e-6) : index;
+        if (bucket > lastBucket) {
+          lastBucket = bucket;
+          yield { index, time, image: { data, width: h.width, height: h.height } };
+        }
+        index++;
+      }
+    }
+  } finally {
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  }
+  const code = await exited;
+  if (index === 0) {
+    const last = stderr.trim().split('\n').slice(-2).join(' | ');
+    throw new KhoaError('KHOA_ERR_VIDEO_INPUT', `${input}: ${last || `ffmpeg exited with ${code}`}`, { input, code });
+  }
+}

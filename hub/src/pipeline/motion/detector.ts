@@ -1,0 +1,127 @@
+import type { Box, RgbImage } from '../types.ts';
+import type { Polygon } from '../types.ts';
+import type { MotionConfig, MotionDetector, MotionEvent, MotionResult } from './index.ts';
+import { toGreyPlane, type GreyPlane } from './plane.ts';
+import { dilate, findBlobs, mergeBoxes } from './blobs.ts';
+import { pointInPolygon } from '../track/zones.ts';
+
+/** Grey-level difference that counts as change, from sensitivity 0..1 (25 at 0.5). */
+const thresholdOf = (s: number): number => Math.round(45 - 40 * s);
+/** Smallest blob, in plane pixels, from sensitivity (about 19 at 0.5). */
+const minAreaOf = (s: number): number => Math.round(4 + 60 * (1 - s) ** 2);
+
+function rasterMask(polys: Polygon[], w: number, h: number): Uint8Array | undefined {
+  if (polys.length === 0) return undefined;
+  const mask = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const p: [number, number] = [(x + 0.5) / w, (y + 0.5) / h];
+      if (polys.some((poly) => pointInPolygon(p, poly))) mask[y * w + x] = 1;
+    }
+  return mask;
+}
+
+/**
+ * Running-average background subtraction on a small greyscale plane:
+ * plane → (lighting change? recalibrate) → |plane - background| > threshold → masks →
+ * dilation → connected blobs → boxes → background update. A flat view held for a while
+ * (lens covered, sprayed, pointed at a wall, black) is reported as blinded.
+ */
+export function createMotionDetector(config: MotionConfig): MotionDetector {
+  let plane: GreyPlane | undefined;
+  let background: Float32Array | undefined;
+  let changed = new Uint8Array(0);
+  let dilated = new Uint8Array(0);
+  let mask: Uint8Array | undefined;
+  let unmasked = 0;
+  let settle = 0;
+  let flatSince: number | undefined;
+  let blinded = false;
+  const threshold = thresholdOf(config.sensitivity);
+  const minArea = minAreaOf(config.sensitivity);
+  const lr = config.learningRate;
+
+  function reset(p: GreyPlane): void {
+    background = Float32Array.from(p.data);
+    changed = new Uint8Array(p.data.length);
+    dilated = new Uint8Array(p.data.length);
+    mask = rasterMask(config.masks, p.width, p.height);
+    unmasked = mask ? mask.reduce((n, m) => n + (m ? 0 : 1), 0) : p.data.length;
+  }
+
+  /** Mean and spatial standard deviation of the plane, for the blinded check. */
+  function flatness(p: GreyPlane): number {
+    let sum = 0, sq = 0;
+    const d = p.data;
+    for (let i = 0; i < d.length; i++) { const v = d[i]!; sum += v; sq += v * v; }
+    const mean = sum / d.length;
+    return Math.sqrt(Math.max(0, sq / d.length - mean * mean));
+  }
+
+  function updateBlinded(p: GreyPlane, ts: number, events: MotionEvent[]): void {
+    if (flatness(p) < config.blindedStdDev) {
+      flatSince ??= ts;
+      if (!blinded && ts - flatSince >= config.blindedAfterMs) {
+        blinded = true;
+        events.push('blinded');
+      }
+    } else {
+      flatSince = undefined;
+      if (blinded) {
+        blinded = false;
+        events.push('unblinded');
+      }
+    }
+  }
+
+  return {
+    update(frame: RgbImage, ts: number): MotionResult {
+      const events: MotionEvent[] = [];
+      const first = !plane;
+      plane = toGreyPlane(frame, config.planeHeight, plane);
+      const p = plane;
+      if (first || !background || background.length !== p.data.length) {
+        reset(p);
+        updateBlinded(p, ts, events);
+        return { boxes: [], changedFraction: 0, events, blinded };
+      }
+      updateBlinded(p, ts, events);
+      const bg = background;
+      const d = p.data;
+
+      // Difference against the background; count changed unmasked pixels.
+      let count = 0;
+      for (let i = 0; i < d.length; i++) {
+        const c = Math.abs(d[i]! - bg[i]!) > threshold && !(mask && mask[i]) ? 1 : 0;
+        changed[i] = c;
+        count += c;
+      }
+      const fraction = unmasked ? count / unmasked : 0;
+
+      // A lighting change or IR switch alters most of the view at once: adopt the new
+      // image as background instead of reporting it, and let auto-exposure settle.
+      if (fraction > config.globalChangeFraction || settle > 0) {
+        if (settle === 0) {
+          events.push('recalibrated');
+          settle = config.settleFrames;
+        } else settle--;
+        bg.set(d);
+        return { boxes: [], changedFraction: fraction, events, blinded };
+      }
+
+      // Moving pixels learn slowly so a walker does not smear into the background.
+      for (let i = 0; i < d.length; i++) bg[i]! += (changed[i] ? lr * 0.25 : lr) * (d[i]! - bg[i]!);
+
+      if (count === 0 || blinded) return { boxes: [], changedFraction: fraction, events, blinded };
+      dilate(changed, dilated, p.width, p.height, 2);
+      const f = p.factor;
+      const boxes = mergeBoxes(findBlobs(dilated, p.width, p.height, minArea)).map(
+        (b): Box => [b[0] * f, b[1] * f, Math.min(frame.width, b[2] * f), Math.min(frame.height, b[3] * f)],
+      );
+      return { boxes, changedFraction: fraction, events, blinded };
+    },
+    memoryBytes() {
+      return (background?.byteLength ?? 0) + changed.byteLength + dilated.byteLength + (plane?.data.byteLength ?? 0) + (mask?.byteLength ?? 0);
+    },
+  };
+}
