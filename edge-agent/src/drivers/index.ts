@@ -1,3 +1,4 @@
+import { gpioDriver } from './gpio.ts';
 import { simulatorDriver } from './simulator.ts';
 import type { LockDriverFactory } from './types.ts';
 
@@ -7,4 +8,5 @@ export { SimulatorDriver } from './simulator.ts';
 /** Every lock driver the agent ships, by the `driver` key a lock's config names. Add new drivers here. */
 export const builtinDrivers: Record<string, LockDriverFactory> = {
   [simulatorDriver.key]: simulatorDriver,
+  [gpioDriver.key]: gpioDriver,
 };
