@@ -25,6 +25,7 @@ export function createCameraSource(c: CameraConfig): CameraSource {
     lostAfterMs: cap.lostAfterSec * 1000,
     healthyAfterMs: 10_000,
     staleAfterMs: Math.max(10_000, 3000 / c.fps),
+    startGraceMs: cap.startTimeoutSec * 1000,
   };
   const base = (source: RegisteredCamera['source']): RegisteredCamera => {
     const r: RegisteredCamera = { id: c.id, source, fps: c.fps };

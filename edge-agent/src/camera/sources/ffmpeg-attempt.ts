@@ -12,7 +12,14 @@ export interface FfmpegOutput {
 }
 
 export function exitError(exit: CaptureExit, what: string): KhoaError | undefined {
-  const tail = exit.stderrTail.split('\n').filter(Boolean).slice(-2).join(' | ').slice(0, 160);
+  // ffmpeg prefixes lines with `[tcp @ 0x55…]` and repeats the URL; a person needs the last words.
+  const tail = exit.stderrTail
+    .split('\n')
+    .map((l) => l.replace(/\[[\w:-]+ @ 0x[0-9a-f]+\]\s*/g, '').replace(/\?timeout=\d+/g, '').trim())
+    .filter(Boolean)
+    .slice(-1)
+    .join(' | ')
+    .slice(0, 140);
   const ctx = { reason: exit.reason, code: exit.code, signal: exit.signal, frames: exit.frames };
   switch (exit.reason) {
     case 'stopped':

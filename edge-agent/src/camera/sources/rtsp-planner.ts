@@ -70,9 +70,12 @@ export class RtspPlanner implements AttemptPlanner {
   ended(attempt: Attempt, end: AttemptEnd): void {
     if (attempt.via === 'rtsp') {
       this.failures = end.frames > 0 ? 0 : this.failures + 1;
-    } else if (end.planned) {
-      // Back to RTSP for one try; a single failure returns to snapshots.
+    } else if (end.planned || end.frames > 0) {
+      // Snapshots work: back to RTSP for one try, and a single failure returns to snapshots.
       this.failures = Math.max(0, this.plan.snapshotAfterFailures - 1);
+    } else {
+      // Snapshots fail too: RTSP gets its full number of tries again before the next poll.
+      this.failures = 0;
     }
   }
 

@@ -13,6 +13,8 @@ export interface SupervisorOptions {
   healthyAfterMs: number;
   /** A failed attempt with no frames leaves a `streaming` state alone while the last frame is newer than this. */
   staleAfterMs: number;
+  /** Extra time before the first frame ever (ONVIF reads, RTSP set-up, the first keyframe of the encoder). */
+  startGraceMs: number;
 }
 
 /**
@@ -113,7 +115,7 @@ export class SupervisedSource extends EventEmitter<CameraSourceEvents> implement
 
   private armLost(): void {
     clearTimeout(this.lostTimer);
-    const from = Math.max(this.lastFrameAt, this.startedAt);
+    const from = this.lastFrameAt > 0 ? this.lastFrameAt : this.startedAt + this.opts.startGraceMs;
     const wait = Math.max(0, from + this.opts.lostAfterMs - Date.now());
     this.lostTimer = setTimeout(() => {
       if (this.controller.signal.aborted || this.current?.state === 'streaming' || this.current?.state === 'lost') return;
