@@ -1,5 +1,6 @@
 import { gpioDriver } from './gpio.ts';
 import { simulatorDriver } from './simulator.ts';
+import { zigbee2mqttDriver } from './zigbee2mqtt.ts';
 import type { LockDriverFactory } from './types.ts';
 
 export type { DriverEvent, LockDriver, LockDriverContext, LockDriverFactory } from './types.ts';
@@ -9,4 +10,5 @@ export { SimulatorDriver } from './simulator.ts';
 export const builtinDrivers: Record<string, LockDriverFactory> = {
   [simulatorDriver.key]: simulatorDriver,
   [gpioDriver.key]: gpioDriver,
+  [zigbee2mqttDriver.key]: zigbee2mqttDriver,
 };

@@ -1,0 +1,113 @@
+import { Type } from '@sinclair/typebox';
+import { connect, type MqttClient } from 'mqtt';
+import { compile, KhoaError, parseJsonPayload, type Validator } from '@khoa/protocol';
+import { driverOptions, type LockDriver, type LockDriverContext, type LockDriverFactory } from './types.ts';
+import { translateZ2m, Z2mStateSchema, type Z2mMemory } from './zigbee2mqtt-translate.ts';
+
+export const Zigbee2mqttOptionsSchema = Type.Object(
+  {
+    /** The local broker zigbee2mqtt publishes to, usually `mqtt://127.0.0.1:1883` on the Pi. */
+    url: Type.String({ pattern: '^(mqtts?|wss?)://[^\\s]+$', maxLength: 512 }),
+    /** The device's friendly name in zigbee2mqtt (may contain `/` for groups of rooms; never a wildcard). */
+    friendlyName: Type.String({ minLength: 1, maxLength: 128, pattern: '^[^#+\\u0000]+$' }),
+    /** zigbee2mqtt's `mqtt.base_topic`. */
+    baseTopic: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[^#+\\u0000]+$' })),
+    username: Type.Optional(Type.String({ maxLength: 128 })),
+    password: Type.Optional(Type.String({ maxLength: 256 })),
+    ca: Type.Optional(Type.String({ maxLength: 65536 })),
+    /** Battery points a level must move before it is reported again. */
+    batteryStep: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    reconnectMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 600_000 })),
+    /** How long `start` waits for the first subscription before carrying on without it. */
+    startWaitMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
+  },
+  { additionalProperties: false },
+);
+const optionsValidator = compile(Zigbee2mqttOptionsSchema, 'KHOA_ERR_CONFIG_INVALID');
+const payloadValidator: Validator<typeof Z2mStateSchema> = compile(Z2mStateSchema);
+
+/**
+ * A Zigbee lock or door sensor paired with zigbee2mqtt: subscribes to the device's state topic
+ * on the local broker and translates changes into lock events. Commands to the lock (`/set`)
+ * are not sent: the agent reports, it does not operate locks.
+ */
+export class Zigbee2mqttDriver implements LockDriver {
+  private client: MqttClient | null = null;
+  private readonly memory: Z2mMemory = { failures: 0 };
+  private readonly topic: string;
+  private readonly o: ReturnType<typeof optionsValidator.assert>;
+
+  constructor(private readonly ctx: LockDriverContext) {
+    this.o = driverOptions(optionsValidator, ctx.lock);
+    this.topic = `${this.o.baseTopic ?? 'zigbee2mqtt'}/${this.o.friendlyName}`;
+  }
+
+  async start(): Promise<void> {
+    const o = this.o;
+    // Its own client id per lock; a clean session, since a missed state is re-sent by zigbee2mqtt as the next full state.
+    const client = connect(o.url, {
+      clientId: `khoa-${this.ctx.lock.id}-${Math.random().toString(16).slice(2, 10)}`,
+      clean: true,
+      reconnectPeriod: o.reconnectMs ?? 2000,
+      protocolVersion: 4,
+      ...(o.username ? { username: o.username } : {}),
+      ...(o.password ? { password: o.password } : {}),
+      ...(o.ca ? { ca: o.ca } : {}),
+    });
+    this.client = client;
+    let ready: () => void = () => {};
+    const subscribed = new Promise<void>((resolve) => (ready = resolve));
+    client.on('connect', () => {
+      client.subscribe(this.topic, { qos: 1 }, (err) => {
+        if (err) this.ctx.error(new KhoaError('KHOA_ERR_DRIVER', `zigbee2mqtt subscription to ${this.topic} refused`, { topic: this.topic }, { cause: err }));
+        else ready();
+      });
+    });
+    client.on('message', (topic, payload, packet) => {
+      if (topic !== this.topic) return;
+      this.onState(payload, packet.retain);
+    });
+    let reported = false;
+    client.on('error', (err) => {
+      // mqtt.js retries by itself; report the first failure of a streak, not every retry.
+      if (reported) return;
+      reported = true;
+      this.ctx.error(new KhoaError('KHOA_ERR_DRIVER', `zigbee2mqtt broker ${o.url}: ${err.message}`, { url: o.url }, { cause: err }));
+    });
+    client.on('connect', () => {
+      reported = false;
+    });
+    // Wait for the first subscription so nothing published right after start is missed, but not
+    // forever: with the local broker down the agent still starts, and mqtt.js keeps retrying.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([subscribed, new Promise<void>((resolve) => (timer = setTimeout(resolve, o.startWaitMs ?? 5000)))]);
+    clearTimeout(timer);
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    if (client) await client.endAsync(true);
+  }
+
+  private onState(payload: Buffer, retained: boolean): void {
+    // zigbee2mqtt sends an empty retained message when a device is removed.
+    if (payload.length === 0) return;
+    const parsed = parseJsonPayload(payloadValidator, payload, 16 * 1024);
+    if (!parsed.ok) {
+      this.ctx.error(parsed.error);
+      return;
+    }
+    const r = translateZ2m(parsed.value, this.memory, retained, { batteryStep: this.o.batteryStep ?? 5 });
+    if (!r.ok) {
+      this.ctx.error(r.error);
+      return;
+    }
+    for (const e of r.value) this.ctx.emit(e);
+  }
+}
+
+export const zigbee2mqttDriver: LockDriverFactory<Zigbee2mqttDriver> = {
+  key: 'zigbee2mqtt',
+  create: (ctx) => new Zigbee2mqttDriver(ctx),
+};
