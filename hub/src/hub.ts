@@ -85,7 +85,7 @@ export async function startHub(settings: Settings, opts: HubOptions = {}): Promi
     // (not acknowledged), so agents resend them to the next hub.
     cleanups.push(() => ingest.stop());
 
-    const http: HttpServer = await startHttp({ db, metrics, broker: () => b.aedes, alerts }, { host: settings.http.host, port: settings.http.port, log });
+    const http: HttpServer = await startHttp({ db, metrics, broker: () => b.aedes, alerts, settings, raise, log, now }, { host: settings.http.host, port: settings.http.port, log });
     cleanups.push(() => http.close());
 
     if (opts.ruleTimer !== false) rules.start(settings.rules.tickMs);

@@ -48,11 +48,17 @@ export async function startListeners(broker: Aedes, mqtt: Settings['mqtt'], log:
       const http = createHttpServer((_req, res) => {
         res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n');
       });
-      const wss = new WebSocketServer({ server: http, path: mqtt.ws.path, maxPayload: 8 * 1024 * 1024 });
-      wss.on('connection', (socket, req) => {
-        const stream = createWebSocketStream(socket);
-        stream.on('error', () => socket.terminate());
-        broker.handle(stream, req);
+      // noServer: ws would otherwise attach to the HTTP server and re-emit its listen errors
+      // (a taken port) on the WebSocketServer, where nothing catches them.
+      const wss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 });
+      const path = mqtt.ws.path;
+      http.on('upgrade', (req, socket, head) => {
+        if (new URL(req.url ?? '/', 'http://x').pathname !== path) return socket.destroy();
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          const stream = createWebSocketStream(ws);
+          stream.on('error', () => ws.terminate());
+          broker.handle(stream, req);
+        });
       });
       extra.push(() => new Promise<void>((resolve) => wss.close(() => resolve())));
       servers.push(http);

@@ -46,7 +46,8 @@ export function loadSettings(opts: LoadOptions = {}): Settings {
 export function validateSettings(raw: unknown): Settings {
   const result = settingsValidator.check(raw);
   if (result.ok) return result.value;
-  const path = String(result.error.context.path ?? '').replace(/^\//, '').replaceAll('/', '.');
+  const jsonPath = String(result.error.context.path ?? '');
+  const path = jsonPath === '(root)' ? '' : jsonPath.replace(/^\//, '').replaceAll('/', '.');
   const detail = result.error.message.slice(errorCatalogue.KHOA_ERR_CONFIG_INVALID.length + 2);
   const unknown = detail.includes('additional properties') ? unknownKeyAt(raw, path) : undefined;
   const setting = unknown ? [path, unknown].filter(Boolean).join('.') : path || '(root)';

@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MqttClient } from 'mqtt';
+import { topics, type AlertKind, type LockEvent } from '@khoa/protocol';
+import { metricValue, startTestHub, type TestHub } from '../testing/harness.ts';
+import { doorForced } from './door-forced.ts';
+import type { Rule } from './types.ts';
+
+const vn = (local: string) => Date.parse(`${local}+07:00`);
+const MIN = 60_000;
+
+/**
+ * Every rule through the real path: an MQTT publish from a provisioned device, ingest,
+ * storage, the rule, the alert row. Time-based rules run on `hub.rules.tick()` with the hub's
+ * clock moved by the test.
+ */
+describe('rules', () => {
+  let t: TestHub;
+  let now = vn('2026-11-23T12:00:00');
+  let seq = 0;
+  const dev = { householdId: 'hh-r', deviceId: 'agent-r' };
+  let c: MqttClient;
+  beforeAll(async () => {
+    t = await startTestHub(undefined, { rules: { keypadFailures: 5, lowBatteryPercent: 20, lockOpenNightMinutes: 15, agentOfflineGraceMs: 5 * MIN } }, { now: () => now, ruleTimer: false });
+    c = await t.connect(dev.deviceId, await t.provision(dev.householdId, dev.deviceId));
+  });
+  afterAll(() => t?.close());
+
+  const send = (lockId: string, type: LockEvent['type'], extra: Partial<LockEvent> = {}) =>
+    c.publishAsync(topics.lockEvent(dev, lockId), JSON.stringify({ seq: ++seq, ts: now, type, ...extra }), { qos: 1 });
+  const alertsOf = (kind: AlertKind) => t.hub.db.kysely.selectFrom('alerts').selectAll().where('kind', '=', kind).execute();
+
+  it('door forced', async () => {
+    await send('front', 'forced');
+    expect(await alertsOf('door_forced')).toMatchObject([{ subject: 'front', severity: 'critical', household_id: 'hh-r' }]);
+    await send('front', 'door_closed'); // a forced door counts as open until it is closed again
+  });
+
+  it('door opened while armed, not while disarmed', async () => {
+    await send('back', 'door_open');
+    expect(await alertsOf('door_open_armed')).toHaveLength(0);
+    await c.publishAsync(topics.heartbeat(dev), JSON.stringify({ ts: now, uptimeS: 5, queued: 0, dropped: 0, armed: true }), { qos: 1 });
+    await send('back', 'door_open');
+    expect(await alertsOf('door_open_armed')).toMatchObject([{ subject: 'back', severity: 'critical' }]);
+    await c.publishAsync(topics.heartbeat(dev), JSON.stringify({ ts: now, uptimeS: 6, queued: 0, dropped: 0, armed: false }), { qos: 1 });
+    await send('back', 'door_closed');
+  });
+
+  it('tamper', async () => {
+    await send('front', 'tamper');
+    expect(await alertsOf('tamper')).toMatchObject([{ subject: 'front', severity: 'high' }]);
+  });
+
+  it('repeated keypad failures at the threshold only', async () => {
+    await send('keypad', 'keypad_failures', { failures: 3 });
+    expect(await alertsOf('keypad_failures')).toHaveLength(0);
+    await send('keypad', 'keypad_failures', { failures: 5 });
+    expect(await alertsOf('keypad_failures')).toMatchObject([{ subject: 'keypad', detail: expect.stringContaining('5 wrong codes') }]);
+  });
+
+  it('low battery below the threshold, once per lock however many reports', async () => {
+    await send('front', 'battery', { battery: 55 });
+    expect(await alertsOf('low_battery')).toHaveLength(0);
+    for (let i = 0; i < 50; i++) await send('front', 'battery', { battery: 15 - i / 10 });
+    expect(await alertsOf('low_battery')).toHaveLength(1);
+    expect(await metricValue(t.hub, 'khoa_alerts_deduplicated_total', { kind: 'low_battery' })).toBe(49);
+  });
+
+  it('jammed and sos', async () => {
+    await send('front', 'jammed');
+    await send('keyring', 'sos');
+    expect(await alertsOf('jammed')).toMatchObject([{ subject: 'front', severity: 'medium' }]);
+    expect(await alertsOf('sos')).toMatchObject([{ subject: 'keyring', severity: 'critical' }]);
+  });
+
+  it('camera lost and camera blinded', async () => {
+    const state = (camera: string, s: string) => c.publishAsync(topics.camState(dev, camera), JSON.stringify({ ts: now, state: s }), { qos: 1 });
+    await state('cam-1', 'streaming');
+    await state('cam-1', 'reconnecting');
+    expect(await alertsOf('camera_lost')).toHaveLength(0);
+    await state('cam-1', 'lost');
+    await state('cam-2', 'blinded');
+    expect(await alertsOf('camera_lost')).toMatchObject([{ subject: 'cam-1' }]);
+    expect(await alertsOf('camera_blinded')).toMatchObject([{ subject: 'cam-2', severity: 'high' }]);
+  });
+
+  it('lock left unlocked into the household night (22:00-05:30 by default), with its grace', async () => {
+    now = vn('2026-11-23T10:00:00');
+    await send('garage', 'unlocked');
+    await send('side', 'locked');
+    now = vn('2026-11-23T12:00:00');
+    await t.hub.rules.tick();
+    expect(await alertsOf('lock_open_night')).toHaveLength(0); // daytime
+
+    now = vn('2026-11-23T22:10:00');
+    await t.hub.rules.tick();
+    expect(await alertsOf('lock_open_night')).toHaveLength(0); // 10 min into the night
+
+    now = vn('2026-11-23T22:16:00');
+    await t.hub.rules.tick();
+    expect(await alertsOf('lock_open_night')).toMatchObject([{ subject: 'garage', severity: 'medium' }]);
+
+    // Unlocked late at night: the grace counts from the unlocking, not from 22:00.
+    now = vn('2026-11-23T23:00:00');
+    await send('side', 'unlocked');
+    now = vn('2026-11-23T23:10:00');
+    await t.hub.rules.tick();
+    expect((await alertsOf('lock_open_night')).map((a) => a.subject)).toEqual(['garage']);
+    now = vn('2026-11-23T23:16:00');
+    await t.hub.rules.tick();
+    expect((await alertsOf('lock_open_night')).map((a) => a.subject).sort()).toEqual(['garage', 'side']);
+    await t.hub.rules.tick();
+    expect(await alertsOf('lock_open_night')).toHaveLength(2); // not raised again while open
+  });
+
+  it('agent offline past the grace period; a reconnect within it cancels', async () => {
+    now = vn('2026-11-24T08:00:00');
+    const other = { householdId: 'hh-r', deviceId: 'agent-blip' };
+    const blip = await t.connect(other.deviceId, await t.provision(other.householdId, other.deviceId));
+    await blip.publishAsync(topics.status(other), 'offline', { qos: 1, retain: true });
+    await c.publishAsync(topics.status(dev), 'offline', { qos: 1, retain: true });
+    now += 2 * MIN;
+    await blip.publishAsync(topics.status(other), 'online', { qos: 1, retain: true }); // back within the grace
+    await t.hub.rules.tick();
+    expect(await alertsOf('agent_offline')).toHaveLength(0);
+    now += 3 * MIN;
+    await t.hub.rules.tick();
+    expect(await alertsOf('agent_offline')).toMatchObject([{ device_id: 'agent-r', subject: '' }]);
+  });
+});
+
+describe('rule isolation', () => {
+  let t: TestHub;
+  afterAll(() => t?.close());
+
+  it('a throwing rule is counted and logged; the others still raise their alerts', async () => {
+    const broken: Rule = {
+      name: 'broken',
+      on: {
+        lock_event() {
+          throw new Error('bug in a rule');
+        },
+      },
+      tick: async () => {
+        throw new Error('bug in a tick');
+      },
+    };
+    t = await startTestHub(undefined, {}, { rules: [broken, doorForced], ruleTimer: false });
+    const dev = { householdId: 'hh-i', deviceId: 'agent-i' };
+    const c = await t.connect(dev.deviceId, await t.provision(dev.householdId, dev.deviceId));
+    await c.publishAsync(topics.lockEvent(dev, 'front'), JSON.stringify({ seq: 1, ts: Date.now(), type: 'forced' }), { qos: 1 });
+    await t.hub.rules.tick();
+    const alerts = await t.hub.db.kysely.selectFrom('alerts').selectAll().execute();
+    expect(alerts).toMatchObject([{ kind: 'door_forced' }]);
+    expect(await metricValue(t.hub, 'khoa_rule_failures_total', { rule: 'broken' })).toBe(2);
+    expect(c.connected).toBe(true);
+  });
+});
