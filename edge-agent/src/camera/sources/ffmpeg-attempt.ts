@@ -15,9 +15,9 @@ export function exitError(exit: CaptureExit, what: string): KhoaError | undefine
   // ffmpeg prefixes lines with `[tcp @ 0x55…]` and repeats the URL; a person needs the last words.
   const tail = exit.stderrTail
     .split('\n')
-    .map((l) => l.replace(/\[[\w:-]+ @ 0x[0-9a-f]+\]\s*/g, '').replace(/\?timeout=\d+/g, '').trim())
+    .map((l) => l.replace(/\[[\w:-]+ @ 0x[0-9a-f]+\]\s*/g, '').replace(/\?timeout=\d+/g, '').replace(/^[a-z]+:\/\/\S+: /i, '').trim())
     .filter(Boolean)
-    .slice(-1)
+    .slice(-2)
     .join(' | ')
     .slice(0, 140);
   const ctx = { reason: exit.reason, code: exit.code, signal: exit.signal, frames: exit.frames };
