@@ -108,6 +108,37 @@ describe('agent link', () => {
   });
 });
 
+describe('drivers in the agent', () => {
+  it('refuses an unknown driver or bad driver options before connecting', async () => {
+    const b = await broker();
+    await expect(startAgent(testConfig(b.url, { locks: [{ id: 'x', kind: 'lock', driver: 'teleport' }] }), { log: quietLog() })).rejects.toMatchObject({ code: 'KHOA_ERR_CONFIG_INVALID' });
+    await expect(
+      startAgent(testConfig(b.url, { locks: [{ id: 'x', kind: 'lock', driver: 'simulator', options: { steps: [{ afterMs: -5, type: 'locked' }] } }] }), { log: quietLog() }),
+    ).rejects.toMatchObject({ code: 'KHOA_ERR_CONFIG_INVALID' });
+    expect(b.aedes.connectedClients).toBe(0);
+  });
+
+  it('plays a simulator script and counts an event that breaks the schema without stopping', async () => {
+    const b = await broker();
+    const obs = await watcher(b.url, [`${PREFIX}/lock/+/event`]);
+    const steps = [
+      { afterMs: 10, type: 'door_open' },
+      { afterMs: 10, type: 'forced' },
+      { afterMs: 10, type: 'battery', battery: 12 },
+    ];
+    const agent = await agentFor(testConfig(b.url, { locks: [{ id: 'back', kind: 'door_sensor', driver: 'simulator', options: { steps } }] }));
+    await until(() => obs.messages.length === 3, 5000, 'scripted events');
+    expect(obs.messages.map((m) => parse(m.payload).type)).toEqual(['door_open', 'forced', 'battery']);
+    expect(obs.messages.every((m) => m.topic === `${PREFIX}/lock/back/event`)).toBe(true);
+    agent.simulator('back').emit('battery', { battery: 140 });
+    expect(await value(agent.metrics.driverErrors, { driver: 'simulator' })).toBe(1);
+    agent.simulator('back').emit('door_closed');
+    await until(() => obs.messages.length === 4, 5000, 'next event');
+    const seqs = obs.messages.map((m) => parse(m.payload).seq as number);
+    expect(seqs.every((s, i) => i === 0 || s === (seqs[i - 1] as number) + 1)).toBe(true);
+  });
+});
+
 describe('store-and-forward', () => {
   /** What the hub's broker received from the agent, recorded broker-side so nothing races a subscriber's reconnect. */
   function recordEvents(b: TestBroker, into: LockEvent[]): void {
