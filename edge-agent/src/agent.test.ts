@@ -6,6 +6,7 @@ import { lockEventValidator, registerValidator, type LockEvent } from '@khoa/pro
 import { startAgent, type Agent } from './agent.ts';
 import { FAST, PASSWORD, quietLog, testConfig } from './test-support/agent-fixture.ts';
 import { observe, startTestBroker, until, type Observer, type TestBroker } from './test-support/broker.ts';
+import { makeTestCertificate } from './test-support/tls.ts';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -62,6 +63,22 @@ describe('agent link', () => {
     const retained = await late.waitFor((m) => m.topic === `${PREFIX}/status`);
     expect(retained.retain).toBe(true);
     expect(retained.payload.toString()).toBe('online');
+  });
+
+  it('connects over TLS trusting the CA from its config, and refuses a hub it cannot verify', async () => {
+    const tlsKeys = makeTestCertificate();
+    const b = await startTestBroker({ credentials: { 'agent-1': PASSWORD }, tls: tlsKeys });
+    cleanups.push(() => b.kill().catch(() => {}));
+    const url = `mqtts://localhost:${b.port}`;
+    const trusted = await agentFor(testConfig(url, { mqtt: { url, ca: tlsKeys.cert } }));
+    await trusted.whenConnected();
+    await trusted.stop();
+
+    const untrusted = await agentFor(testConfig(url, { deviceId: 'agent-2' }));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(untrusted.connected()).toBe(false);
+    expect(b.aedes.connectedClients).toBe(0);
+    expect(await value(untrusted.metrics.linkErrors, { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' })).toBeGreaterThanOrEqual(1);
   });
 
   it('is refused with a wrong password and keeps retrying with backoff', async () => {
