@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Aedes } from 'aedes';
 import { connect, type MqttClient } from 'mqtt';
@@ -25,6 +26,8 @@ export interface TestBroker {
 export interface BrokerOptions {
   /** Accepted passwords by username; when set, anything else is refused like the hub would. */
   credentials?: Record<string, string>;
+  /** Serve MQTT over TLS with this key and certificate (PEM). */
+  tls?: { key: string; cert: string };
 }
 
 export async function startTestBroker(opts: BrokerOptions = {}, port = 0): Promise<TestBroker> {
@@ -45,11 +48,12 @@ export async function startTestBroker(opts: BrokerOptions = {}, port = 0): Promi
         done(null, ok);
       };
     }
-    server = net.createServer((socket) => {
+    const onSocket = (socket: net.Socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
       aedes.handle(socket);
-    });
+    };
+    server = opts.tls ? tls.createServer(opts.tls, onSocket) : net.createServer(onSocket);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(p, '127.0.0.1', () => resolve());
@@ -60,7 +64,7 @@ export async function startTestBroker(opts: BrokerOptions = {}, port = 0): Promi
   const actual = await boot(port);
   const harness: TestBroker = {
     port: actual,
-    url: `mqtt://127.0.0.1:${actual}`,
+    url: `${opts.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${actual}`,
     get aedes() {
       return aedes;
     },
