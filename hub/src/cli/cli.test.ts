@@ -12,7 +12,9 @@ import { tempDir } from '../testing/databases.ts';
 
 const bin = fileURLToPath(new URL('../../bin/khoa.js', import.meta.url));
 const run = promisify(execFile);
-const khoa = (args: string[], env: Record<string, string>) => run(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, timeout: 30_000 });
+/** Each test starts real `node + tsx` processes: seconds each on a busy 2-core machine. */
+const SLOW = 120_000;
+const khoa = (args: string[], env: Record<string, string>) => run(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, timeout: 60_000 });
 
 describe('khoa area / household / provision / device (real processes on the hub database)', () => {
   let t: TestHub;
@@ -47,14 +49,14 @@ describe('khoa area / household / provision / device (real processes on the hub 
 
     await expect(khoa(['provision', 'agent', '--household', 'hh-cli', '--device', 'agent-cli'], env)).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('KHOA_ERR_DEVICE_EXISTS') });
     await expect(khoa(['provision', 'agent', '--household', 'nowhere'], env)).rejects.toMatchObject({ stderr: expect.stringContaining('KHOA_ERR_HOUSEHOLD_UNKNOWN') });
-  });
+  }, SLOW);
 
   it('revokes a device: the running hub refuses it afterwards', async () => {
     const { stdout } = await khoa(['provision', 'agent', '--household', 'hh-cli', '--device', 'agent-rev'], env);
     const config = agentConfigValidator.assert(JSON.parse(stdout));
     await khoa(['device', 'revoke', '--device', 'agent-rev'], env);
     await expect(mqtt.connectAsync(config.mqtt.url, { clientId: 'agent-rev', username: 'agent-rev', password: config.password, reconnectPeriod: 0 })).rejects.toMatchObject({ code: 5 });
-  });
+  }, SLOW);
 });
 
 describe('khoa hub (a real process)', () => {
@@ -87,7 +89,7 @@ describe('khoa hub (a real process)', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     rmSync(dataDir, { recursive: true, force: true });
-  });
+  }, SLOW);
 
   it('names the setting when the MQTT port is taken', async () => {
     const dataDir = tempDir();
@@ -96,5 +98,5 @@ describe('khoa hub (a real process)', () => {
     expect((err as { stderr: string }).stderr).toMatch(/KHOA_ERR_PORT_IN_USE/);
     expect((err as { stderr: string }).stderr).toMatch(/mqtt\.port \(KHOA_MQTT_PORT\)/);
     rmSync(dataDir, { recursive: true, force: true });
-  });
+  }, SLOW);
 });
