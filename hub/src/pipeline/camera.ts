@@ -90,6 +90,7 @@ export class CameraAnalyzer {
   private readonly motion: MotionDetector;
   private readonly tracker: Tracker;
   private readonly config: CameraConfig;
+  private started = false;
 
   constructor(readonly cameraId: string, private readonly runner: DetectRunner, config: CameraConfigInput = {}) {
     this.config = resolveCameraConfig(config);
@@ -108,9 +109,11 @@ export class CameraAnalyzer {
     const motionBoxes = m?.boxes ?? [];
     const t1 = performance.now();
 
-    // Where to look: motion and where tracked people should be now; the whole frame for a
-    // still image or right after a lighting change (a person may have caused it, or be hidden by it).
-    const wholeFrame = still || m?.events.includes('recalibrated');
+    // Where to look: motion and where tracked people should be now. The whole frame for a
+    // still image, a camera's first frame (someone may already stand there, and a still
+    // person makes no motion) and right after a lighting change (a person may have caused it).
+    const wholeFrame = still || !this.started || m?.events.includes('recalibrated');
+    this.started = true;
     const regions = wholeFrame
       ? wholeFrameTiles(frame.width, frame.height)
       : m?.blinded

@@ -31,6 +31,8 @@ export interface ReadVideoOptions {
   /** Called once ffmpeg has printed the stream's frame rate and duration. */
   onInfo?: (info: VideoInfo) => void;
   signal?: AbortSignal;
+  /** ffmpeg input format (e.g. `lavfi` for generated test scenes); the input is then not a file. */
+  inputFormat?: string;
 }
 
 const isLive = (input: string): boolean => /^(rtsp|rtsps|rtmp|http|https|udp|tcp|srt):\/\//i.test(input);
@@ -68,9 +70,10 @@ function ppmHeader(buf: Buffer): { width: number; height: number; headerBytes: n
  */
 export async function* readVideoFrames(input: string, opts: ReadVideoOptions = {}): AsyncGenerator<VideoFrame> {
   const live = isLive(input);
-  if (!live && !existsSync(input)) throw new KhoaError('KHOA_ERR_VIDEO_INPUT', `${input}: no such file`, { input });
+  if (!live && !opts.inputFormat && !existsSync(input)) throw new KhoaError('KHOA_ERR_VIDEO_INPUT', `${input}: no such file`, { input });
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'info'];
   if (/^rtsps?:/i.test(input)) args.push('-rtsp_transport', 'tcp');
+  if (opts.inputFormat) args.push('-f', opts.inputFormat);
   // -vsync (not -fps_mode) so the older static ffmpeg from npm understands it too.
   args.push('-i', input, '-an', '-sn', '-vsync', 'passthrough', '-f', 'image2pipe', '-c:v', 'ppm', '-pix_fmt', 'rgb24', 'pipe:1');
   const proc = spawn(ffmpegPath(), args, { stdio: ['ignore', 'pipe', 'pipe'], ...(opts.signal && { signal: opts.signal }) });

@@ -30,6 +30,8 @@ function rasterMask(polys: Polygon[], w: number, h: number): Uint8Array | undefi
 export function createMotionDetector(config: MotionConfig): MotionDetector {
   let plane: GreyPlane | undefined;
   let background: Float32Array | undefined;
+  /** The previous plane: tells pixels that keep changing from ones that changed once. */
+  let previous = new Uint8Array(0);
   let changed = new Uint8Array(0);
   let dilated = new Uint8Array(0);
   let mask: Uint8Array | undefined;
@@ -43,6 +45,7 @@ export function createMotionDetector(config: MotionConfig): MotionDetector {
 
   function reset(p: GreyPlane): void {
     background = Float32Array.from(p.data);
+    previous = Uint8Array.from(p.data);
     changed = new Uint8Array(p.data.length);
     dilated = new Uint8Array(p.data.length);
     mask = rasterMask(config.masks, p.width, p.height);
@@ -106,11 +109,20 @@ export function createMotionDetector(config: MotionConfig): MotionDetector {
           settle = config.settleFrames;
         } else settle--;
         bg.set(d);
+        previous.set(d);
         return { boxes: [], changedFraction: fraction, events, blinded };
       }
 
-      // Moving pixels learn slowly so a walker does not smear into the background.
-      for (let i = 0; i < d.length; i++) bg[i]! += (changed[i] ? lr * 0.25 : lr) * (d[i]! - bg[i]!);
+      // Learning: a changed pixel that still changes between frames (a walker) learns slowly
+      // so it does not smear into the background; one that changed but now holds still (the
+      // place a parked car left, the ghost of an object there at start-up) learns fast, so
+      // ghosts fade in under a second. Standing people are then the tracker's job.
+      const prev = previous;
+      for (let i = 0; i < d.length; i++) {
+        const rate = !changed[i] ? lr : Math.abs(d[i]! - prev[i]!) > threshold ? lr * 0.25 : 0.5;
+        bg[i]! += rate * (d[i]! - bg[i]!);
+      }
+      prev.set(d);
 
       if (count === 0 || blinded) return { boxes: [], changedFraction: fraction, events, blinded };
       dilate(changed, dilated, p.width, p.height, 2);
@@ -121,7 +133,7 @@ export function createMotionDetector(config: MotionConfig): MotionDetector {
       return { boxes, changedFraction: fraction, events, blinded };
     },
     memoryBytes() {
-      return (background?.byteLength ?? 0) + changed.byteLength + dilated.byteLength + (plane?.data.byteLength ?? 0) + (mask?.byteLength ?? 0);
+      return (background?.byteLength ?? 0) + previous.byteLength + changed.byteLength + dilated.byteLength + (plane?.data.byteLength ?? 0) + (mask?.byteLength ?? 0);
     },
   };
 }

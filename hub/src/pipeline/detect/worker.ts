@@ -1,0 +1,90 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { errorCatalogue, isKhoaError } from '@khoa/protocol';
+import { loadDetector } from './load.ts';
+import { DetectRunner } from './runner.ts';
+import { CameraAnalyzer, type CameraConfigInput } from '../camera.ts';
+import { decodeImage } from '../frames/decode.ts';
+import type { FromWorker, ToWorker, WireAlert, WorkerInit } from '../pool/messages.ts';
+
+/**
+ * A pipeline worker: one ORT session (intra-op threads 1) and the state of the cameras the
+ * main thread pinned here. It decodes, runs motion, detection and tracking, renders alert
+ * snapshots, and posts results back; ORT and the typed-array loops block only this thread.
+ */
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+/** Code and detail (without the catalogue's text, which the main thread's KhoaError adds again). */
+function errorOf(err: unknown): { code?: string; message: string } {
+  if (!isKhoaError(err)) return { message: (err as Error)?.message ?? String(err) };
+  const prefix = `${errorCatalogue[err.code]}: `;
+  return { code: err.code, message: err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message };
+}
+
+/** The ArrayBuffer of a Buffer, whole: transferable without copying when the Buffer owns it. */
+function ownBuffer(b: Buffer): ArrayBuffer {
+  if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer) return b.buffer;
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+}
+
+try {
+  const runner = new DetectRunner(await loadDetector(init.detector), init.maxBatch);
+  const cameras = new Map<string, CameraAnalyzer>();
+  const configs = new Map<string, CameraConfigInput>();
+  const cameraOf = (id: string): CameraAnalyzer => {
+    let c = cameras.get(id);
+    if (!c) cameras.set(id, (c = new CameraAnalyzer(id, runner, configs.get(id))));
+    return c;
+  };
+
+  port.on('message', async (msg: ToWorker) => {
+    switch (msg.type) {
+      case 'configure':
+        configs.set(msg.cameraId, msg.config);
+        cameras.delete(msg.cameraId); // new settings: start the camera's state afresh
+        return;
+      case 'forget':
+        cameras.delete(msg.cameraId);
+        configs.delete(msg.cameraId);
+        return;
+      case 'stop':
+        await runner.detector.dispose();
+        port.close();
+        return;
+      case 'frame': {
+        try {
+          const jpeg = new Uint8Array(msg.jpeg);
+          const t0 = performance.now();
+          const frame = await decodeImage(jpeg, init.decode);
+          const decodeMs = performance.now() - t0;
+          const camera = cameraOf(msg.cameraId);
+          const a = await camera.analyze({ frame, ts: msg.ts, jpeg, ...(msg.seq !== undefined && { seq: msg.seq }) });
+          const alerts: WireAlert[] = a.alerts.map((x) => ({
+            trackId: x.trackId, score: x.score, box: x.box, ts: x.ts, ...(x.seq !== undefined && { seq: x.seq }), snapshot: ownBuffer(x.snapshot),
+          }));
+          post(
+            {
+              type: 'result',
+              id: msg.id,
+              cameraId: msg.cameraId,
+              result: {
+                motion: a.motion, motionBoxes: a.motionBoxes, regions: a.regions, detections: a.detections, tracks: a.tracks,
+                events: a.events, blinded: a.blinded, width: frame.sourceWidth, height: frame.sourceHeight,
+                timings: { ...a.timings, decode: decodeMs },
+              },
+              alerts,
+              cameraBytes: camera.memoryBytes(),
+            },
+            alerts.map((x) => x.snapshot),
+          );
+        } catch (err) {
+          post({ type: 'frame_error', id: msg.id, cameraId: msg.cameraId, error: errorOf(err) });
+        }
+        return;
+      }
+    }
+  });
+  post({ type: 'ready' });
+} catch (err) {
+  post({ type: 'fatal', error: errorOf(err) });
+}
