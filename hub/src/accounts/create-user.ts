@@ -2,7 +2,8 @@ import { KhoaError, isValidId, type Role } from '@khoa/protocol';
 import { getArea } from '../storage/areas.ts';
 import { getHousehold } from '../storage/households.ts';
 import { hubDb, type ConsoleDb, type User } from '../storage/console-tables.ts';
-import { insertUser } from '../storage/users.ts';
+import { getUserByName, insertUser } from '../storage/users.ts';
+import { deleteUserSessions } from '../storage/sessions.ts';
 import { generatePassword, hashPassword } from './passwords.ts';
 
 export interface CreateUserRequest {
@@ -12,6 +13,9 @@ export interface CreateUserRequest {
   areaId?: string | undefined;
   householdId?: string | undefined;
 }
+
+/** `--area ROOT`: the whole tree (administrators only). */
+export const ROOT = 'ROOT';
 
 const USERNAME = /^[a-z0-9][a-z0-9._-]{1,47}$/;
 
@@ -28,6 +32,9 @@ export async function createUser(db: ConsoleDb, req: CreateUserRequest, now = Da
     if (!req.householdId || !isValidId(req.householdId)) throw new KhoaError('KHOA_ERR_HTTP_BAD_REQUEST', 'a household account needs --household', { field: 'householdId' });
     if (!(await getHousehold(hubDb(db), req.householdId))) throw new KhoaError('KHOA_ERR_HOUSEHOLD_UNKNOWN', req.householdId, { householdId: req.householdId });
     householdId = req.householdId;
+  } else if (req.role === 'admin' && req.areaId === ROOT) {
+    // An administrator of the whole installation, made before any area exists.
+    areaId = null;
   } else {
     if (!req.areaId || !isValidId(req.areaId)) throw new KhoaError('KHOA_ERR_HTTP_BAD_REQUEST', `a ${req.role} account needs --area`, { field: 'areaId' });
     if (!(await getArea(hubDb(db), req.areaId))) throw new KhoaError('KHOA_ERR_AREA_UNKNOWN', req.areaId, { areaId: req.areaId });
@@ -40,4 +47,14 @@ export async function createUser(db: ConsoleDb, req: CreateUserRequest, now = Da
     now,
   );
   return { user, password };
+}
+
+/** A new generated password for an existing account (forgotten password, handed over in person). */
+export async function resetPassword(db: ConsoleDb, username: string): Promise<string> {
+  const user = await getUserByName(db, username);
+  if (!user) throw new KhoaError('KHOA_ERR_HTTP_NOT_FOUND', `user ${username}`, { username });
+  const password = generatePassword();
+  await db.updateTable('users').set({ password_hash: await hashPassword(password), must_change_password: 1 }).where('id', '=', user.id).execute();
+  await deleteUserSessions(db, user.id);
+  return password;
 }

@@ -6,6 +6,8 @@ import { area } from './commands/area.ts';
 import { household } from './commands/household.ts';
 import { provision } from './commands/provision.ts';
 import { device } from './commands/device.ts';
+import { bench } from './commands/bench.ts';
+import { user } from './commands/user.ts';
 
 /**
  * Every `khoa` subcommand, in the order `khoa help` lists them.
@@ -17,6 +19,8 @@ export const commands: CliCommand[] = [
   household,
   provision,
   device,
+  user,
   modelConvert,
   analyze,
+  bench,
 ];
