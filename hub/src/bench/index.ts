@@ -1,0 +1,5 @@
+import type { Bench } from './types.ts';
+import { brokerBench } from './broker.ts';
+
+/** Every benchmark `khoa bench` (and `npm run bench`) runs, in order. One line each. */
+export const benches: Bench[] = [brokerBench];
