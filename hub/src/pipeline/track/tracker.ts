@@ -8,11 +8,8 @@ interface LiveTrack extends Track {
   prev: Box;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+/** Lower median: with an even count the smaller middle value, so half the frames must reach the score. */
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1]!;
 
 const centre = (b: Box): [number, number] => [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];
 const diag = (b: Box): number => Math.hypot(b[2] - b[0], b[3] - b[1]);
