@@ -1,8 +1,10 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import {
+  cameraStateValidator,
   encodeFrame,
   frameHeaderValidator,
+  isValidId,
   KhoaError,
   topics,
   type AgentConfig,
@@ -11,6 +13,7 @@ import {
   type FrameHeader,
   type LockEvent,
 } from '@khoa/protocol';
+import { configuredCameras } from './camera-provider.ts';
 import type { CameraProvider, CameraSink } from './cameras.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { handleCommand, type CommandContext, type CommandHooks, type RuntimeSettings } from './commands/index.ts';
@@ -61,7 +64,10 @@ export interface AgentOptions {
   /** Extra or replacement lock drivers by key, merged over the built-in ones. */
   drivers?: Record<string, LockDriverFactory>;
   clock?: Clock;
-  /** Camera code (edge-agent/src/camera/) plugs in here. */
+  /**
+   * Camera providers. Left out, the config's `cameras` entries run through the camera side's
+   * CameraManager; `[]` runs no cameras whatever the config says.
+   */
   cameras?: CameraProvider[];
   hooks?: CommandHooks;
   log?: Logger;
@@ -112,7 +118,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
   const log = (options.log ?? createLogger()).child({ deviceId: device.deviceId, householdId: device.householdId });
   const metrics = options.metrics ?? createAgentMetrics();
   const events = new EventEmitter<AgentEvents>();
-  const cameras = options.cameras ?? [];
+  const cameras = options.cameras ?? (config.cameras?.length ? [await configuredCameras(config.cameras, { log, registry: metrics.registry })] : []);
   const factories = { ...builtinDrivers, ...options.drivers };
   let stopped = false;
 
@@ -205,9 +211,9 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
   const sink: CameraSink = {
     publishFrame(cameraId, header: FrameHeader, jpeg) {
       const h = frameHeaderValidator.check(header);
-      if (!h.ok) {
+      if (!h.ok || !isValidId(cameraId)) {
         metrics.framesDropped.inc({ reason: 'invalid' });
-        log.warn({ cameraId, err: h.error }, 'frame refused');
+        log.warn({ cameraId: String(cameraId).slice(0, 64), err: h.ok ? 'invalid camera id' : h.error }, 'frame refused');
         return false;
       }
       let payload: Buffer;
@@ -225,10 +231,17 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
       metrics.framesPublished.inc();
       return true;
     },
-    publishCameraState(cameraId, camState, detail) {
-      const msg: CameraStateMessage = { state: camState, ts: clock.now(), ...(detail ? { detail: detail.slice(0, 200) } : {}) };
-      if (sendCameraState(cameraId, msg)) pendingCameraState.delete(cameraId);
-      else pendingCameraState.set(cameraId, msg);
+    publishCameraState(cameraId, msg) {
+      const checked = cameraStateValidator.check(msg);
+      if (!checked.ok || !isValidId(cameraId)) {
+        log.warn({ cameraId: String(cameraId).slice(0, 64), err: checked.ok ? 'invalid camera id' : checked.error }, 'camera state refused');
+        return;
+      }
+      if (sendCameraState(cameraId, checked.value)) pendingCameraState.delete(cameraId);
+      else pendingCameraState.set(cameraId, checked.value);
+    },
+    announce() {
+      if (link.connected) publishRegistration();
     },
   };
 
@@ -260,9 +273,13 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     },
   };
 
-  link.on('up', () => {
+  function publishRegistration(): void {
     const reg = buildRegistration(config, cameras, clock.now(), log);
     link.publish(topics.register(device), JSON.stringify(reg), { qos: 1 });
+  }
+
+  link.on('up', () => {
+    publishRegistration();
     for (const [cameraId, msg] of pendingCameraState) if (sendCameraState(cameraId, msg)) pendingCameraState.delete(cameraId);
     forwarder.linkUp((topic, payload, cb) => {
       link.publish(topic, payload, { qos: 1 }, cb);
@@ -314,6 +331,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     events,
     publishFrame: sink.publishFrame,
     publishCameraState: sink.publishCameraState,
+    announce: sink.announce,
     connected: () => link.connected,
     whenConnected: () => (link.connected ? Promise.resolve() : new Promise<void>((resolve) => events.once('up', () => resolve()))),
     queueDepth: () => queue.depth,

@@ -3,7 +3,8 @@ import type { CameraStateMessage, FrameHeader, RegisteredCamera } from '@khoa/pr
 /**
  * How camera code (edge-agent/src/camera/) plugs into the agent. The agent owns the MQTT link,
  * registration and commands; a provider owns discovery and capture, and publishes through the
- * sink it is given.
+ * sink it is given. The two publish methods have the shape of the camera side's own
+ * `CameraSink` (camera/sink.ts), so a camera sink can be handed this one as is.
  */
 export interface CameraSink {
   /**
@@ -14,9 +15,11 @@ export interface CameraSink {
   publishFrame(cameraId: string, header: FrameHeader, jpeg: Uint8Array): boolean;
   /**
    * Reports a camera's state (retained, QoS 1). While the link is down the latest state per
-   * camera is kept and sent on reconnect.
+   * camera is kept and sent on reconnect. A message that breaks the schema is refused and logged.
    */
-  publishCameraState(cameraId: string, state: CameraStateMessage['state'], detail?: string): void;
+  publishCameraState(cameraId: string, msg: CameraStateMessage): void;
+  /** Sends `…/register` again now (if connected): call it when the list of cameras changed. */
+  announce(): void;
 }
 
 export interface CameraProvider {

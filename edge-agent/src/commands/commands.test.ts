@@ -164,8 +164,10 @@ describe('cameras through the agent', () => {
     await r.broker.kill();
     await until(() => !r.agent.connected(), 5000, 'link down');
     expect(r.agent.publishFrame('cam1', { seq: 2, ts: 1, width: 2, height: 2, keyframe: false, motion: true }, Buffer.from([0xff, 0xd8, 0xff, 0xd9]))).toBe(false);
-    r.agent.publishCameraState('cam1', 'reconnecting');
-    r.agent.publishCameraState('cam1', 'lost', 'no frames for 30 s');
+    r.agent.publishCameraState('cam1', { state: 'reconnecting', ts: 1 });
+    r.agent.publishCameraState('cam1', { state: 'lost', ts: 2, detail: 'no frames for 30 s' });
+    r.agent.publishCameraState('cam1', { state: 'exploded', ts: 3 } as never);
+    r.agent.publishCameraState('../cam', { state: 'lost', ts: 3 });
     await r.broker.restart();
     const hub2 = await observe(r.broker.url, [`${PREFIX}/cam/+/state`]);
     cleanups.push(() => hub2.close());
