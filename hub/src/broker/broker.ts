@@ -1,6 +1,6 @@
 import { Aedes } from 'aedes';
 import type { Kysely } from 'kysely';
-import { topics, type CommandName, type CommandPayloads, type DeviceRef } from '@khoa/protocol';
+import { topics, type KhoaError, type CommandName, type CommandPayloads, type DeviceRef } from '@khoa/protocol';
 import type { Database } from '../storage/tables.ts';
 import type { Settings } from '../settings/schema.ts';
 import type { Metrics } from '../metrics.ts';
@@ -59,7 +59,11 @@ export async function startBroker(deps: BrokerDeps): Promise<Broker> {
 
   let listeners;
   try {
-    listeners = await startListeners(aedes, settings.mqtt, log);
+    listeners = await startListeners(aedes, settings.mqtt, log, (err, address) => {
+      const e = err as Partial<KhoaError>;
+      metrics.payloadRejected.inc({ kind: 'packet', reason: e.code === 'KHOA_ERR_PAYLOAD_TOO_LARGE' ? 'too_large' : 'malformed' });
+      log.warn({ err: e.toJSON?.() ?? err.message, address }, 'connection dropped: MQTT packet over the size bound');
+    });
   } catch (err) {
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     throw err;

@@ -21,6 +21,10 @@ export const SettingsSchema = Type.Object(
         host: Type.String({ default: '0.0.0.0', description: 'agents connect from the LAN, so all interfaces by default' }),
         // 1884, not 1883: a machine often already runs a system Mosquitto on 1883.
         port: Port('MQTT over TCP', 1884),
+        /** Largest MQTT packet accepted from a device; bigger ones drop the connection before being buffered. Room for a 4 MiB frame. */
+        maxPacketBytes: Type.Integer({ minimum: 1024, maximum: 268435455, default: 4 * 1024 * 1024 + 65536 }),
+        /** Largest CONNECT packet (it arrives before authentication). */
+        maxConnectBytes: Type.Integer({ minimum: 256, maximum: 1048576, default: 65536 }),
         /** Largest JSON payload accepted (frames have their own bound in protocol). */
         maxJsonBytes: Type.Integer({ minimum: 256, maximum: 1048576, default: 65536 }),
         tls: Type.Optional(
