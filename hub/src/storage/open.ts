@@ -7,6 +7,7 @@ import { KhoaError } from '@khoa/protocol';
 import type { Database } from './tables.ts';
 import type { Dialect } from './dialect.ts';
 import { migrationProvider } from './migrations/index.ts';
+import { withStatementCache } from './statement-cache.ts';
 
 export interface DbSettings {
   /** '' (SQLite in dataDir), `sqlite:PATH`, or `postgres://…` / `postgresql://…`. */
@@ -53,7 +54,7 @@ function openSqlite(settings: DbSettings, dataDir: string): Db {
   native.pragma(`busy_timeout = ${Math.floor(settings.busyTimeoutMs)}`);
   native.pragma('foreign_keys = ON');
   native.pragma('synchronous = NORMAL');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: native }) });
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(native) }) });
   return {
     kysely,
     dialect: 'sqlite',
