@@ -2,11 +2,8 @@ import { open, readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { KhoaError } from '@khoa/protocol';
 import type { CliCommand } from '../command.ts';
-import { loadDetector } from '../../pipeline/detect/load.ts';
-import { DetectRunner } from '../../pipeline/detect/runner.ts';
-import { CameraAnalyzer, type FrameAnalysis } from '../../pipeline/camera.ts';
-import { decodeImage } from '../../pipeline/frames/decode.ts';
-import { readVideoFrames, type VideoInfo } from '../../pipeline/frames/video.ts';
+import type { FrameAnalysis } from '../../pipeline/camera.ts';
+import type { VideoInfo } from '../../pipeline/frames/video.ts';
 import { defaultPipelineRate } from '../../pipeline/options.ts';
 
 const usage = `usage: khoa analyze <video|image|rtsp-url> [--json] [--all-frames] [--fps N] [--score S]
@@ -93,6 +90,14 @@ async function run(argv: string[]): Promise<number> {
   const live = /^[a-z]+:\/\//i.test(input);
   const still = !live && (await sniffImage(input));
 
+  // Loaded here, not at the top: `khoa help` and other commands need not load ORT and sharp.
+  const [{ loadDetector }, { DetectRunner }, { CameraAnalyzer }, { decodeImage }, { readVideoFrames }] = await Promise.all([
+    import('../../pipeline/detect/load.ts'),
+    import('../../pipeline/detect/runner.ts'),
+    import('../../pipeline/camera.ts'),
+    import('../../pipeline/frames/decode.ts'),
+    import('../../pipeline/frames/video.ts'),
+  ]);
   const runner = new DetectRunner(await loadDetector());
   const analyzer = new CameraAnalyzer('cli', runner, { reportScore: score });
   // `khoa analyze x | head` closes stdout early: stop quietly rather than crash on EPIPE.

