@@ -5,6 +5,7 @@ import { startOnvifSim, type OnvifSim } from '../../../test/fixtures/onvif-sim/i
 import { gstreamerMissing, startRtspServer, type RtspServer } from '../../../test/fixtures/rtsp-server.ts';
 import { CameraManager } from './camera-manager.ts';
 import { liveCaptureProcesses } from './capture/ffmpeg-capture.ts';
+import { probeOnvif } from './onvif/onvif-client.ts';
 import { ffmpegChildren, recordingSink, waitFor } from './test-helpers.ts';
 
 // Real parts: GStreamer's RTSP server, the SOAP simulator, ffmpeg, sharp. Short timeouts so
@@ -30,12 +31,18 @@ describe.skipIf(missing !== null)('CameraManager with a real RTSP server and a s
     await sim?.close();
   });
 
-  it('reads the camera over ONVIF, captures, gates and delivers frames; survives the RTSP server dying', async () => {
+  it('discovers the camera, reads it over ONVIF, captures, gates and delivers frames; survives the RTSP server dying', async () => {
+    // WS-Discovery aimed at the simulator's UDP port (a real Pi probes 239.255.255.250:3702).
+    const found = await probeOnvif({ address: '127.0.0.1', port: sim.discoveryPort, waitMs: 500 });
+    const xaddr = found[0]?.xaddrs[0];
+    expect(xaddr).toBe(sim.xaddr);
     const sink = recordingSink(true);
     const mgr = new CameraManager({
-      cameras: [{ id: 'door', name: 'Front door', onvif: { xaddr: sim.xaddr, user: USER, pass: PASS }, fps: 5, capture: { ...FAST, snapshotFallback: false } }],
+      cameras: [{ id: 'door', name: 'Front door', onvif: { xaddr, user: USER, pass: PASS }, fps: 5, capture: { ...FAST, snapshotFallback: false } }],
       sink,
     });
+    const infos: unknown[] = [];
+    mgr.on('camera_info', (_id, info) => infos.push(info));
     mgr.start();
     try {
       await waitFor(() => sink.frames.length >= 5, 15_000, 'five frames');
@@ -52,6 +59,10 @@ describe.skipIf(missing !== null)('CameraManager with a real RTSP server and a s
       const reg = mgr.describe();
       expect(reg).toEqual([{ id: 'door', name: 'Front door', source: 'onvif', manufacturer: 'Khoa', model: 'SimCam 1', firmware: '1.0.0', width: 640, height: 360, fps: 10 }]);
       expect(JSON.stringify(reg)).not.toMatch(/rtsp:|http:|admin|Khoa-test-pass/);
+      expect(infos).toEqual(reg);
+      // The gate's counters are exported for Prometheus.
+      const metrics = await mgr.metrics.registry.getSingleMetricAsString('khoa_agent_camera_frames_total');
+      expect(metrics).toMatch(/khoa_agent_camera_frames_total\{camera="door",decision="sent"\} \d+/);
 
       // The server dies: ffmpeg exits 0 without a word, which must read as a lost stream.
       await rtsp.kill('SIGKILL');

@@ -24,6 +24,8 @@ export interface CameraManagerEvents {
   /** A camera attempt failed (setup or capture); the manager retries on its own. */
   camera_error: [cameraId: string, error: KhoaError];
   state: [cameraId: string, msg: CameraStateMessage];
+  /** A camera's registration info changed (make, model, stream size read over ONVIF): register again. */
+  camera_info: [cameraId: string, info: RegisteredCamera];
 }
 
 /**
@@ -53,6 +55,7 @@ export class CameraManager extends EventEmitter<CameraManagerEvents> {
       const source = make(r.value);
       const runner = new CameraRunner(r.value, source, this.wrapSink(), this.metrics, this.log);
       source.on('error', (e) => this.emit('camera_error', r.value.id, e));
+      source.on('info', (info) => this.emit('camera_info', r.value.id, info));
       this.runners.set(r.value.id, runner);
     });
   }

@@ -5,6 +5,8 @@ import { CameraHealth } from './health/camera-health.ts';
 import type { CameraLogger, CameraSink } from './sink.ts';
 import type { CameraFrame, CameraSource, SourceStatus } from './types.ts';
 
+const SINK_WAIT_MS = 1000;
+
 export interface RunnerStats {
   framesIn: number;
   bytesIn: number;
@@ -133,10 +135,18 @@ export class CameraRunner {
     this.stats.framesSent++;
     this.stats.bytesSent += f.jpeg.length;
     this.metrics.count(this.id, 'sent', f.jpeg.length);
+    // Wait for the sink (backpressure: frames that come meanwhile are dropped as overrun) but
+    // never for long, so a sink stuck on a dead connection cannot freeze the gate and its health checks.
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.sink.publishFrame(this.id, header, f.jpeg);
+      await Promise.race([
+        Promise.resolve(this.sink.publishFrame(this.id, header, f.jpeg)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, SINK_WAIT_MS))),
+      ]);
     } catch (err) {
       this.log.warn({ camera: this.id, err: String(err) }, 'publishing frame failed');
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

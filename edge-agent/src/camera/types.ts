@@ -31,6 +31,8 @@ export interface CameraSourceEvents {
   state: [SourceStatus];
   /** A failed attempt (setup or capture). Repeats of the same code and message are not re-emitted. */
   error: [KhoaError];
+  /** `describe()` changed (an ONVIF camera was read): the agent should register again. */
+  info: [RegisteredCamera];
 }
 
 /**

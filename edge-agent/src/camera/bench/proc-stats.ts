@@ -15,6 +15,16 @@ export function procRssBytes(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
+/** Proportional set size: shared library pages divided among the processes mapping them (a fairer per-process figure than RSS). */
+export function procPssBytes(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 export function childrenNamed(name: string, ppid = process.pid): number[] {
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {

@@ -31,6 +31,7 @@ export class SupervisedSource extends EventEmitter<CameraSourceEvents> implement
   private startedAt = 0;
   private lostTimer: NodeJS.Timeout | undefined;
   private lastError = '';
+  private lastInfo = '';
 
   constructor(
     readonly id: string,
@@ -53,6 +54,7 @@ export class SupervisedSource extends EventEmitter<CameraSourceEvents> implement
     if (this.loop) return;
     this.controller = new AbortController();
     this.startedAt = Date.now();
+    this.lastInfo = JSON.stringify(this.planner.describe());
     this.armLost();
     this.loop = this.run(this.controller.signal).catch((err: unknown) => {
       // The loop handles every expected failure; this is a bug, reported rather than crashing the agent.
@@ -75,6 +77,7 @@ export class SupervisedSource extends EventEmitter<CameraSourceEvents> implement
       try {
         const attempt = await this.planner.next(signal);
         via = attempt.via;
+        this.checkInfo();
         attemptEnd = await attempt.run((frame: CameraFrame) => {
           if (signal.aborted) return;
           this.lastFrameAt = frame.ts;
@@ -105,6 +108,15 @@ export class SupervisedSource extends EventEmitter<CameraSourceEvents> implement
       }
       await sleep(this.backoff.next(), signal);
     }
+  }
+
+  private checkInfo(): void {
+    const info = this.planner.describe();
+    const key = JSON.stringify(info);
+    // start() recorded what describe() gave before any read; only changes are news.
+    if (key === this.lastInfo) return;
+    this.lastInfo = key;
+    this.emit('info', info);
   }
 
   private onStreaming(via: SourceStatus['via']): void {
