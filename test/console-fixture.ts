@@ -16,6 +16,7 @@ export const PASSWORD = 'correct horse battery staple';
 export const ACCOUNTS: Array<{ username: string; role: Role; areaId?: string; householdId?: string }> = [
   { username: 'police.a', role: 'officer', areaId: 'xa-a' },
   { username: 'police.a2', role: 'officer', areaId: 'xa-a' },
+  { username: 'police.a3', role: 'officer', areaId: 'xa-a' },
   { username: 'police.b', role: 'officer', areaId: 'xa-b' },
   { username: 'district', role: 'official', areaId: 'tinh' },
   { username: 'admin', role: 'admin', areaId: 'tinh' },

@@ -69,3 +69,11 @@ export function createCommandSender(broker: () => Aedes, defaultTimeoutMs = 10_0
     },
   };
 }
+
+/** Fire-and-forget command (advisories to many agents): QoS 1, so the broker queues it for a reconnecting agent's persistent session. */
+export function publishCommand<K extends CommandName>(broker: Aedes, device: DeviceRef, name: K, payload: PayloadWithoutTransaction<K>): Promise<void> {
+  const body = Buffer.from(JSON.stringify({ ...payload, transaction: randomUUID() }));
+  return new Promise((resolve, reject) =>
+    broker.publish({ cmd: 'publish', topic: topics.cmd(device, name), payload: body, qos: 1, retain: false, dup: false }, (err) => (err ? reject(err) : resolve())),
+  );
+}

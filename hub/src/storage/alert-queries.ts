@@ -44,15 +44,32 @@ export async function queryAlerts(db: ConsoleDb, f: AlertFilter): Promise<AlertR
   if (f.kind) q = q.where('alerts.kind', '=', f.kind);
   if (f.overdue === true) q = q.where('alerts.deadline_at', '<', f.now).where('alerts.status', 'in', OPEN_STATUSES);
   if (f.q) {
-    // LIKE metacharacters in the search text are escaped so "50%" finds "50%", not everything.
-    const needle = `%${f.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    q = q.where((eb) => eb.or([sql<boolean>`lower(households.address) like ${needle} escape '\\'`, sql<boolean>`lower(households.id) like ${needle} escape '\\'`]));
+    const ids = await householdsMatching(db, f.areaIds, f.householdId, f.q);
+    q = ids.length ? q.where('alerts.household_id', 'in', ids) : q.where(sql<boolean>`1 = 0`);
   }
   if (f.before) {
     const { createdAt, id } = f.before;
     q = q.where((eb) => eb.or([eb('alerts.created_at', '<', createdAt), eb.and([eb('alerts.created_at', '=', createdAt), eb('alerts.id', '<', id)])]));
   }
   return q.orderBy('alerts.created_at', 'desc').orderBy('alerts.id', 'desc').limit(f.limit).execute() as Promise<AlertRow[]>;
+}
+
+/** Lower case without diacritics, đ as d: "Đồng Mậm" and "dong mam" are the same search. */
+export function foldVietnamese(s: string): string {
+  return s.normalize('NFD').replace(/\p{M}/gu, '').replace(/[đĐ]/g, 'd').toLowerCase();
+}
+
+/**
+ * Household ids in scope whose address or id contains the search text. Done here rather than
+ * in SQL because SQLite's lower() and LIKE know only ASCII, and Vietnamese is typed with or
+ * without its diacritics; a commune has a few thousand households at most.
+ */
+async function householdsMatching(db: ConsoleDb, areaIds: string[] | undefined, householdId: string | undefined, text: string): Promise<string[]> {
+  let q = db.selectFrom('households').select(['id', 'address']);
+  if (areaIds) q = areaIds.length ? q.where('area_id', 'in', areaIds) : q.where(sql<boolean>`1 = 0`);
+  if (householdId) q = q.where('id', '=', householdId);
+  const needle = foldVietnamese(text.trim());
+  return (await q.execute()).filter((h) => foldVietnamese(`${h.address} ${h.id}`).includes(needle)).map((h) => h.id);
 }
 
 export async function getAlertRow(db: ConsoleDb, id: number): Promise<AlertRow | undefined> {

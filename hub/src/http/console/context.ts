@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Aedes } from 'aedes';
 import { KhoaError, type Role } from '@khoa/protocol';
 import type { Accounts, Principal } from '../../accounts/index.ts';
 import type { ConsoleDb } from '../../storage/console-tables.ts';
@@ -13,6 +14,8 @@ export interface ConsoleContext {
   accounts: Accounts;
   live: ConsoleLive;
   send: SendCommand;
+  /** The hub's broker, for fire-and-forget commands (advisories). */
+  broker: () => Aedes;
   raise: RaiseAlert;
   /** Where relative snapshot paths are resolved. */
   dataDir: string;

@@ -6,6 +6,7 @@ import { Accounts, DEFAULT_ACCOUNT_SETTINGS, type AccountSettings } from '../../
 import { createAlertRaiser, type RaiseAlert } from '../../alerts/raise.ts';
 import { createCommandSender, type SendCommand } from '../../commands/send-command.ts';
 import { consoleDb } from '../../storage/console-tables.ts';
+import { expireSnapshots } from '../../storage/snapshot-retention.ts';
 import { validateSettings } from '../../settings/load.ts';
 import type { Settings } from '../../settings/schema.ts';
 import { createLogger, type Logger } from '../../log.ts';
@@ -24,7 +25,11 @@ export interface ConsoleExtras {
   now?: () => number;
   accountSettings?: Partial<AccountSettings>;
   limits?: Partial<ConsoleContext['limits']>;
+  /** Alert snapshots older than this are deleted (default 30 days); 0 keeps them. */
+  snapshotRetentionDays?: number;
 }
+
+const RETENTION_EVERY_MS = 3600_000;
 
 /** Most console bodies are a few short fields; the tip route raises its own limit for a photo. */
 const BODY_LIMIT = 32 * 1024;
@@ -50,6 +55,7 @@ export function consoleApi(deps: HttpDeps & ConsoleExtras): FastifyPluginAsync {
           accounts: new Accounts(db, { ...DEFAULT_ACCOUNT_SETTINGS, ...deps.accountSettings }, now),
           live: new ConsoleLive(db, deps.alerts, log, now),
           send: deps.send ?? sender!.send,
+          broker: deps.broker,
           raise: deps.raise ?? createAlertRaiser({ db: deps.db.kysely, settings: settings.alerts, metrics: deps.metrics, log, bus: deps.alerts, now }),
           dataDir: settings.dataDir,
           log,
@@ -57,7 +63,17 @@ export function consoleApi(deps: HttpDeps & ConsoleExtras): FastifyPluginAsync {
           limits: { tipsPerHour: 5, sosPerHour: 3, ...deps.limits },
         };
         ctx.live.start();
+        const retentionDays = deps.snapshotRetentionDays ?? 30;
+        const expire = () =>
+          void expireSnapshots(db, ctx.dataDir, now() - retentionDays * 86_400_000).then(
+            (n) => n && log.info({ deleted: n, retentionDays }, 'expired snapshots deleted'),
+            (err: unknown) => log.error({ err }, 'snapshot retention failed'),
+          );
+        const retention = retentionDays > 0 ? setInterval(expire, RETENTION_EVERY_MS) : undefined;
+        retention?.unref();
+        if (retentionDays > 0) app.addHook('onReady', async () => expire());
         app.addHook('onClose', async () => {
+          clearInterval(retention);
           ctx.live.stop();
           sender?.close();
         });
