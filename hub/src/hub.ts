@@ -1,9 +1,10 @@
+import { availableParallelism } from 'node:os';
 import type { CommandName, CommandPayloads, DeviceRef } from '@khoa/protocol';
 import type { Settings } from './settings/schema.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { openDb, type Db } from './storage/open.ts';
-import { revokeDevice } from './storage/devices.ts';
+import { markAllOffline, revokeDevice } from './storage/devices.ts';
 import { AlertBus } from './alerts/bus.ts';
 import { createAlertRaiser, type RaiseAlert } from './alerts/raise.ts';
 import { RuleEngine } from './rules/engine.ts';
@@ -15,6 +16,7 @@ import { discardFrames, type FrameSink } from './ingest/frame-sink.ts';
 import { startBroker, type Broker } from './broker/broker.ts';
 import { sweepRevoked } from './broker/revocation-sweep.ts';
 import { startHttp, type HttpServer } from './http/server.ts';
+import { routePipelineAlerts } from './frames/person-alerts.ts';
 
 export interface HubOptions {
   /** Clock for rules and stored times (tests move it); defaults to Date.now. */
@@ -68,11 +70,23 @@ export async function startHub(settings: Settings, opts: HubOptions = {}): Promi
     const db = await openDb(settings.db, settings.dataDir);
     cleanups.push(() => db.close());
     log.info({ db: db.where }, 'storage ready');
+    // The broker is embedded: nobody is connected to it yet, whatever the table says from before.
+    const wasOnline = await markAllOffline(db.kysely, now());
+    if (wasOnline > 0) log.info({ devices: wasOnline }, 'devices online before the restart marked offline until they reconnect');
 
     const alerts = new AlertBus((err) => log.error({ err }, 'alert listener failed'));
     const raise = createAlertRaiser({ db: db.kysely, settings: settings.alerts, metrics, log: log.child({ subsystem: 'alerts' }), bus: alerts, now });
     const rules = new RuleEngine(opts.rules ?? allRules, { settings: settings.rules, db: db.kysely, now, raise, log: log.child({ subsystem: 'rules' }) }, metrics);
     const ctx: IngestContext = { db: db.kysely, settings, metrics, rules, frames: opts.frameSink ?? discardFrames, now };
+    if (!opts.frameSink && settings.pipeline.workers > 0) {
+      // Loaded only when used: onnxruntime and sharp are heavy, and tests of the broker need neither.
+      const { createPipeline } = await import('./pipeline/index.ts');
+      const pipeline = createPipeline({ workers: Math.min(settings.pipeline.workers, availableParallelism()), maxFrameAgeMs: settings.pipeline.maxFrameAgeMs, registry: metrics.registry, now });
+      ctx.frames = pipeline;
+      const unroute = routePipelineAlerts(pipeline, { db: db.kysely, raise, log: log.child({ subsystem: 'pipeline' }), dataDir: settings.dataDir });
+      pipeline.on('worker_error', (err) => log.error({ err }, 'pipeline worker failed'));
+      cleanups.push(async () => unroute());
+    }
     const ingest = new Ingest(ctx, log.child({ subsystem: 'ingest' }));
     cleanups.push(async () => {
       await ctx.frames.close?.();

@@ -86,7 +86,7 @@ describe('a household lock reaching the hub', () => {
   it('hub restarted while the agent keeps producing: every event stored exactly once, in order', async () => {
     const port = await freePort();
     const dataDir = tmp('khoa-hub-');
-    const settings = validateSettings({ dataDir, logLevel: 'silent', mqtt: { host: '127.0.0.1', port }, http: { host: '127.0.0.1', port: 0 } });
+    const settings = validateSettings({ dataDir, logLevel: 'silent', pipeline: { workers: 0 }, mqtt: { host: '127.0.0.1', port }, http: { host: '127.0.0.1', port: 0 } });
     let hub: Hub | undefined = await startHub(settings, { logger: quiet });
     cleanups.push(async () => {
       await hub?.stop();

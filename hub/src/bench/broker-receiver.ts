@@ -53,7 +53,7 @@ async function handle(req: ReceiverRequest): Promise<ReceiverReply> {
   switch (req.cmd) {
     case 'start-hub': {
       dataDir = mkdtempSync(join(tmpdir(), 'khoa-bench-'));
-      const settings = validateSettings({ dataDir, logLevel: 'silent', mqtt: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 } });
+      const settings = validateSettings({ dataDir, logLevel: 'silent', pipeline: { workers: 0 }, mqtt: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 } });
       hub = await startHub(settings, { logger: createLogger('silent') });
       const db = hub.db.kysely;
       await addArea(db, { id: 'bench-commune', level: 'commune', name: 'Bench', kind: 'rural' });

@@ -17,6 +17,7 @@ export const ENV_SETTINGS = [
   { env: 'KHOA_HTTP_PORT', path: ['http', 'port'], type: 'int' },
   { env: 'KHOA_DB_URL', path: ['db', 'url'], type: 'string' },
   { env: 'KHOA_DB_SCHEMA', path: ['db', 'schema'], type: 'string' },
+  { env: 'KHOA_PIPELINE_WORKERS', path: ['pipeline', 'workers'], type: 'int' },
 ] as const;
 
 /** The variable that sets a dotted setting path, for error messages. */

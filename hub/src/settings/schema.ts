@@ -82,6 +82,14 @@ export const SettingsSchema = Type.Object(
       },
       'alert rules and their thresholds',
     ),
+    pipeline: obj(
+      {
+        /** 0 turns frame analysis off: frames are still validated and counted, then dropped. */
+        workers: Type.Integer({ minimum: 0, maximum: 16, default: 2, description: 'worker threads, one detector session each; more than the cores only adds contention' }),
+        maxFrameAgeMs: Type.Integer({ minimum: 100, maximum: 60000, default: 2000, description: 'frames older than this when a worker frees up are dropped unanalysed (the newest frame of a camera wins)' }),
+      },
+      'frame pipeline: motion, person detection and tracking',
+    ),
     alerts: obj(
       {
         /** Minutes police have to act on an alert of each severity before it is overdue. */

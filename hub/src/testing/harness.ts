@@ -28,6 +28,8 @@ export async function startTestHub(target: TestDbTarget = dbTargets[0]!, setting
   const s = validateSettings({
     dataDir: env.dataDir,
     logLevel: 'silent',
+    // No detector workers unless a test asks for them: most tests are about MQTT and storage.
+    pipeline: { workers: 0 },
     ...settings,
     mqtt: { host: '127.0.0.1', port: 0, ...(settings.mqtt as object) },
     http: { host: '127.0.0.1', port: 0 },
