@@ -7,6 +7,7 @@ import { startAgent, type Agent } from './agent.ts';
 import { FAST, PASSWORD, quietLog, testConfig } from './test-support/agent-fixture.ts';
 import { observe, startTestBroker, until, type Observer, type TestBroker } from './test-support/broker.ts';
 import { makeTestCertificate } from './test-support/tls.ts';
+import { FakeGpioChip } from './test-support/fake-gpio.ts';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -133,6 +134,27 @@ describe('drivers in the agent', () => {
       startAgent(testConfig(b.url, { locks: [{ id: 'x', kind: 'lock', driver: 'simulator', options: { steps: [{ afterMs: -5, type: 'locked' }] } }] }), { log: quietLog() }),
     ).rejects.toMatchObject({ code: 'KHOA_ERR_CONFIG_INVALID' });
     expect(b.aedes.connectedClients).toBe(0);
+  });
+
+  it('retries a driver whose device is not there yet, while the other locks work', async () => {
+    const b = await broker();
+    const obs = await watcher(b.url, [`${PREFIX}/lock/+/event`]);
+    const chip = new FakeGpioChip();
+    cleanups.push(() => chip.remove());
+    const locks = [
+      { id: 'front', kind: 'lock_with_door' as const, driver: 'simulator' },
+      { id: 'back', kind: 'door_sensor' as const, driver: 'gpio', options: { pin: 17, export: false, sysfsRoot: chip.root, pollMs: 5, debounceMs: 10 } },
+    ];
+    const agent = await agentFor(testConfig(b.url, { locks }), { tuning: { ...FAST, driverRetryMs: 50 } });
+    await agent.whenConnected();
+    expect(await value(agent.metrics.driverErrors, { driver: 'gpio' })).toBe(1);
+    agent.simulator('front').emit('locked');
+    await obs.waitFor((m) => m.topic === `${PREFIX}/lock/front/event`);
+    chip.addPin(17, 0);
+    await new Promise((r) => setTimeout(r, 200));
+    chip.set(17, 1);
+    const ev = await obs.waitFor((m) => m.topic === `${PREFIX}/lock/back/event`);
+    expect(parse(ev.payload)).toMatchObject({ type: 'door_open', source: 'gpio' });
   });
 
   it('plays a simulator script and counts an event that breaks the schema without stopping', async () => {

@@ -1,24 +1,14 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import {
-  cameraStateValidator,
-  encodeFrame,
-  frameHeaderValidator,
-  isValidId,
-  KhoaError,
-  topics,
-  type AgentConfig,
-  type CameraStateMessage,
-  type DeviceRef,
-  type FrameHeader,
-  type LockEvent,
-} from '@khoa/protocol';
+import { KhoaError, topics, type AgentConfig, type DeviceRef, type LockEvent } from '@khoa/protocol';
 import { configuredCameras } from './camera-provider.ts';
+import { CameraPublisher } from './camera-sink.ts';
 import type { CameraProvider, CameraSink } from './cameras.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { handleCommand, type CommandContext, type CommandHooks, type RuntimeSettings } from './commands/index.ts';
-import { builtinDrivers, SimulatorDriver, type DriverEvent, type LockDriver, type LockDriverFactory } from './drivers/index.ts';
+import { builtinDrivers, SimulatorDriver, type LockDriver, type LockDriverFactory } from './drivers/index.ts';
 import { HeartbeatSource } from './heartbeat.ts';
+import { LockDrivers } from './lock-drivers.ts';
 import { MqttLink } from './link/mqtt-link.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createAgentMetrics, type AgentMetrics } from './metrics.ts';
@@ -41,6 +31,8 @@ export interface AgentTuning {
   queueFsync: 'always' | 'never';
   /** Lock events in flight to the hub at once. */
   publishWindow: number;
+  /** Delay before retrying a lock driver that could not open its device. */
+  driverRetryMs: number;
   /** Injectable randomness for the reconnect jitter. */
   random: () => number;
 }
@@ -57,6 +49,7 @@ export const DEFAULT_TUNING: AgentTuning = {
   queueCursorFlushMs: 500,
   queueFsync: 'always',
   publishWindow: 16,
+  driverRetryMs: 30_000,
   random: Math.random,
 };
 
@@ -119,7 +112,6 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
   const metrics = options.metrics ?? createAgentMetrics();
   const events = new EventEmitter<AgentEvents>();
   const cameras = options.cameras ?? (config.cameras?.length ? [await configuredCameras(config.cameras, { log, registry: metrics.registry })] : []);
-  const factories = { ...builtinDrivers, ...options.drivers };
   let stopped = false;
 
   const queue = EventQueue.open({
@@ -174,14 +166,17 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     },
   });
 
-  // Drivers: built (options checked) before connecting, started after.
-  const drivers = new Map<string, LockDriver>();
-  for (const lock of config.locks) {
-    const factory = factories[lock.driver];
-    if (!factory) throw new KhoaError('KHOA_ERR_CONFIG_INVALID', `locks[${lock.id}]: unknown driver "${lock.driver}"`, { lockId: lock.id, driver: lock.driver, known: Object.keys(factories) });
-    const dlog = log.child({ lockId: lock.id, driver: lock.driver });
-    const emit = (e: DriverEvent) => {
-      if (stopped) return;
+  const cameraSink = new CameraPublisher({ link, device, metrics, log, announce: () => publishRegistration() });
+
+  // Every driver event: seq, disk, then the link.
+  const drivers = new LockDrivers({
+    locks: config.locks,
+    factories: { ...builtinDrivers, ...options.drivers },
+    clock,
+    log,
+    metrics,
+    retryMs: tuning.driverRetryMs,
+    onEvent: (lock, e) => {
       try {
         const fields: Omit<LockEvent, 'seq'> = { ts: e.ts ?? clock.now(), type: e.type, source: lock.driver };
         if (e.battery !== undefined) fields.battery = e.battery;
@@ -189,61 +184,15 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
         const item = queue.append(lock.id, fields);
         metrics.eventsMade.inc({ type: e.type });
         updateQueueGauges();
-        dlog.info({ seq: item.event.seq, type: e.type }, 'lock event');
+        log.info({ lockId: lock.id, seq: item.event.seq, type: e.type }, 'lock event');
         events.emit('event', lock.id, item.event);
         forwarder.pump();
       } catch (err) {
         metrics.driverErrors.inc({ driver: lock.driver });
-        dlog.error({ err }, 'lock event refused');
+        log.error({ err, lockId: lock.id }, 'lock event refused');
       }
-    };
-    drivers.set(lock.id, factory.create({ lock, emit, log: dlog, clock, error: (err) => {
-      metrics.driverErrors.inc({ driver: lock.driver });
-      dlog.warn({ err }, 'driver error');
-    } }));
-  }
-
-  // Camera state is retained on the hub; while offline only the latest per camera matters.
-  const pendingCameraState = new Map<string, CameraStateMessage>();
-  const sendCameraState = (cameraId: string, msg: CameraStateMessage): boolean =>
-    link.publish(topics.camState(device, cameraId), JSON.stringify(msg), { qos: 1, retain: true });
-
-  const sink: CameraSink = {
-    publishFrame(cameraId, header: FrameHeader, jpeg) {
-      const h = frameHeaderValidator.check(header);
-      if (!h.ok || !isValidId(cameraId)) {
-        metrics.framesDropped.inc({ reason: 'invalid' });
-        log.warn({ cameraId: String(cameraId).slice(0, 64), err: h.ok ? 'invalid camera id' : h.error }, 'frame refused');
-        return false;
-      }
-      let payload: Buffer;
-      try {
-        payload = encodeFrame(h.value, jpeg);
-      } catch (err) {
-        metrics.framesDropped.inc({ reason: 'invalid' });
-        log.warn({ cameraId, err }, 'frame refused');
-        return false;
-      }
-      if (!link.publish(topics.camFrame(device, cameraId), payload, { qos: 0 })) {
-        metrics.framesDropped.inc({ reason: 'offline' });
-        return false;
-      }
-      metrics.framesPublished.inc();
-      return true;
     },
-    publishCameraState(cameraId, msg) {
-      const checked = cameraStateValidator.check(msg);
-      if (!checked.ok || !isValidId(cameraId)) {
-        log.warn({ cameraId: String(cameraId).slice(0, 64), err: checked.ok ? 'invalid camera id' : checked.error }, 'camera state refused');
-        return;
-      }
-      if (sendCameraState(cameraId, checked.value)) pendingCameraState.delete(cameraId);
-      else pendingCameraState.set(cameraId, checked.value);
-    },
-    announce() {
-      if (link.connected) publishRegistration();
-    },
-  };
+  });
 
   // Heartbeat, with an interval the hub may change through cmd/config.
   const heartbeats = new HeartbeatSource();
@@ -280,7 +229,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
 
   link.on('up', () => {
     publishRegistration();
-    for (const [cameraId, msg] of pendingCameraState) if (sendCameraState(cameraId, msg)) pendingCameraState.delete(cameraId);
+    cameraSink.flush();
     forwarder.linkUp((topic, payload, cb) => {
       link.publish(topic, payload, { qos: 1 }, cb);
     });
@@ -292,33 +241,28 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     events.emit('down');
   });
   link.on('message', (topic, payload) => {
-    void handleCommand(device, topic, payload, commandCtx).then((out) => {
-      if (out.rejected) {
-        metrics.commandsRejected.inc({ reason: out.rejected.reason });
-        log.warn({ err: out.rejected.error, topic: topic.slice(0, 200) }, 'command refused');
-      }
-      if (out.command && out.reply) {
-        metrics.commands.inc({ name: out.command, result: out.reply.ok ? 'ok' : 'error' });
-        link.publish(topics.reply(device, out.command), JSON.stringify(out.reply), { qos: 1 });
-        events.emit('command', out.command, out.reply.ok);
-      }
-      out.after?.();
-    });
+    handleCommand(device, topic, payload, commandCtx)
+      .then((out) => {
+        if (out.rejected) {
+          metrics.commandsRejected.inc({ reason: out.rejected.reason });
+          log.warn({ err: out.rejected.error, topic: topic.slice(0, 200) }, 'command refused');
+        }
+        if (out.command && out.reply) {
+          metrics.commands.inc({ name: out.command, result: out.reply.ok ? 'ok' : 'error' });
+          link.publish(topics.reply(device, out.command), JSON.stringify(out.reply), { qos: 1 });
+          events.emit('command', out.command, out.reply.ok);
+        }
+        out.after?.();
+      })
+      .catch((err: unknown) => log.error({ err }, 'command handling failed'));
   });
 
   link.start();
   restartHeartbeat();
-  for (const [lockId, d] of drivers) {
-    try {
-      await d.start();
-    } catch (err) {
-      metrics.driverErrors.inc({ driver: config.locks.find((l) => l.id === lockId)?.driver ?? 'unknown' });
-      log.error({ err, lockId }, 'lock driver failed to start');
-    }
-  }
+  await drivers.start();
   for (const c of cameras) {
     try {
-      await c.start(sink);
+      await c.start(cameraSink);
     } catch (err) {
       log.error({ err }, 'camera provider failed to start');
     }
@@ -329,9 +273,9 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     metrics,
     log,
     events,
-    publishFrame: sink.publishFrame,
-    publishCameraState: sink.publishCameraState,
-    announce: sink.announce,
+    publishFrame: cameraSink.publishFrame,
+    publishCameraState: cameraSink.publishCameraState,
+    announce: cameraSink.announce,
     connected: () => link.connected,
     whenConnected: () => (link.connected ? Promise.resolve() : new Promise<void>((resolve) => events.once('up', () => resolve()))),
     queueDepth: () => queue.depth,
@@ -347,7 +291,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
       stopped = true;
       if (heartbeatTimer) clearInterval(heartbeatTimer);
       heartbeatTimer = null;
-      await Promise.allSettled([...drivers.values()].map((d) => d.stop()));
+      await drivers.stop();
       await Promise.allSettled(cameras.map((c) => c.stop()));
       await link.stop();
       queue.close();

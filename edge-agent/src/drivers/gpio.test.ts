@@ -74,7 +74,8 @@ describe('gpio reed switch (fake sysfs chip)', () => {
     await make().start();
     expect(events).toEqual([{ type: 'tamper' }]);
     chip.set(27, 0);
-    await sleep(80);
+    // Long enough for the closed level to outlast the debounce even on a busy machine.
+    await sleep(250);
     chip.set(27, 1);
     await until(() => events.length === 2, 2000, 'second tamper');
     expect(events[1]).toEqual({ type: 'tamper' });
