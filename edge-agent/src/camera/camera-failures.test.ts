@@ -32,7 +32,7 @@ describe('broken cameras do not stop the manager', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('reports wrong password, unreachable address and garbage SOAP with coded errors while a good camera streams', async () => {
+  it('reports wrong password, unreachable address and garbage SOAP with coded errors while a good camera streams', { timeout: 60_000 }, async () => {
     const sink = recordingSink();
     const errors = new Map<string, KhoaError>();
     const mgr = new CameraManager({
@@ -62,6 +62,8 @@ describe('broken cameras do not stop the manager', () => {
       // Meanwhile the file camera streams, and keeps doing so past the end of its 3 s clip (looped).
       await waitFor(() => sink.frames.filter((f) => f.id === 'demo').length >= 3, 10_000, 'frames from the good camera');
       expect(mgr.states().demo?.state).toBe('streaming');
+      // 15 frames is the whole 3 s clip at 5 fps; more means the file source looped.
+      await waitFor(() => (mgr.stats().demo?.framesIn ?? 0) > 18, 10_000, 'the file source looping');
       expect(mgr.describe().map((c) => c.id)).toEqual(['demo', 'badpass', 'nohost', 'garbage']);
     } finally {
       await mgr.stop();
@@ -72,7 +74,7 @@ describe('broken cameras do not stop the manager', () => {
 
 const missing = gstreamerMissing();
 describe.skipIf(missing !== null)('RTSP transport', () => {
-  it('falls back to UDP when the camera refuses TCP interleaving (461)', async () => {
+  it('falls back to UDP when the camera refuses TCP interleaving (461)', { timeout: 60_000 }, async () => {
     const rtsp = await startRtspServer({ pattern: 'ball', transport: 'udp' });
     const sink = recordingSink();
     const errors: string[] = [];

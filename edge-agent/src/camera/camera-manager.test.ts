@@ -31,7 +31,7 @@ describe.skipIf(missing !== null)('CameraManager with a real RTSP server and a s
     await sim?.close();
   });
 
-  it('discovers the camera, reads it over ONVIF, captures, gates and delivers frames; survives the RTSP server dying', async () => {
+  it('discovers the camera, reads it over ONVIF, captures, gates and delivers frames; survives the RTSP server dying', { timeout: 90_000 }, async () => {
     // WS-Discovery aimed at the simulator's UDP port (a real Pi probes 239.255.255.250:3702).
     const found = await probeOnvif({ address: '127.0.0.1', port: sim.discoveryPort, waitMs: 500 });
     const xaddr = found[0]?.xaddrs[0];
@@ -115,7 +115,7 @@ describe.skipIf(missing !== null)('blinded camera', () => {
   });
   afterAll(async () => rtsp?.kill());
 
-  it('reports a black stream as blinded and sends only keyframes', async () => {
+  it('reports a black stream as blinded and sends only keyframes', { timeout: 60_000 }, async () => {
     const sink = recordingSink();
     const mgr = new CameraManager({ cameras: [{ id: 'cov', rtspUrl: rtsp.url, fps: 5, gate: { blindedAfterSec: 1 }, capture: FAST }], sink });
     mgr.start();
