@@ -37,7 +37,9 @@ export function shell(session, onLang) {
   out.type = 'button';
   out.dataset.i18n = 'nav.logout';
   out.addEventListener('click', () => void logout());
-  bar.append(logo, nav, spacer, live, who, lang, out);
+  // Only pages with a live stream (police console, household page) show its indicator.
+  const streams = session.role === 'officer' || session.role === 'household';
+  bar.append(logo, nav, spacer, ...(streams ? [live] : []), who, lang, out);
   document.body.prepend(bar);
   applyI18n();
   langSwitcher(lang, onLang);
