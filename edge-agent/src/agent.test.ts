@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lockEventValidator, registerValidator, type LockEvent } from '@khoa/protocol';
+import { heartbeatValidator, lockEventValidator, registerValidator, type LockEvent } from '@khoa/protocol';
 import { startAgent, type Agent } from './agent.ts';
 import { FAST, PASSWORD, quietLog, testConfig } from './test-support/agent-fixture.ts';
 import { observe, startTestBroker, until, type Observer, type TestBroker } from './test-support/broker.ts';
@@ -122,6 +122,7 @@ describe('agent link', () => {
     await agent.whenConnected();
     await until(() => obs.messages.filter((m) => m.topic === `${PREFIX}/heartbeat`).length >= 2, 3000, 'two heartbeats');
     const hb = parse(obs.messages.find((m) => m.topic === `${PREFIX}/heartbeat`)?.payload ?? Buffer.from('{}'));
+    expect(heartbeatValidator.check(hb).ok).toBe(true);
     expect(hb).toMatchObject({ queued: 0, dropped: 0, armed: false });
   });
 });
@@ -155,6 +156,14 @@ describe('drivers in the agent', () => {
     chip.set(17, 1);
     const ev = await obs.waitFor((m) => m.topic === `${PREFIX}/lock/back/event`);
     expect(parse(ev.payload)).toMatchObject({ type: 'door_open', source: 'gpio' });
+  });
+
+  it('fails to start with a coded storage error when the data dir cannot be used', async () => {
+    const b = await broker();
+    const config = testConfig(b.url);
+    const blocker = path.join(config.dataDir, 'file');
+    fs.writeFileSync(blocker, 'not a directory');
+    await expect(startAgent({ ...config, dataDir: blocker }, { log: quietLog() })).rejects.toMatchObject({ code: 'KHOA_ERR_STORAGE' });
   });
 
   it('plays a simulator script and counts an event that breaks the schema without stopping', async () => {

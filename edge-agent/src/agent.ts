@@ -114,7 +114,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
   const cameras = options.cameras ?? (config.cameras?.length ? [await configuredCameras(config.cameras, { log, registry: metrics.registry })] : []);
   let stopped = false;
 
-  const queue = EventQueue.open({
+  const queue = openStorage(config.dataDir, () => EventQueue.open({
     dir: path.join(config.dataDir, 'queue'),
     maxEvents: tuning.queueMaxEvents,
     maxBytes: tuning.queueMaxBytes,
@@ -131,7 +131,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
       log.error({ lines: n }, 'corrupt queue lines skipped');
     },
     onWriteError: (err) => log.error({ err }, 'queue write failed; event kept in memory only'),
-  });
+  }));
   const updateQueueGauges = () => {
     metrics.queueDepth.set(queue.depth);
     metrics.queueBytes.set(queue.bytes);
@@ -139,7 +139,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
   updateQueueGauges();
   log.info({ queued: queue.depth, seq: queue.seq }, 'queue opened');
 
-  const state = StateStore.open(config.dataDir, (err) => log.error({ err }, 'state file damaged'));
+  const state = openStorage(config.dataDir, () => StateStore.open(config.dataDir, (err) => log.error({ err }, 'state file damaged')));
 
   const link = new MqttLink({
     url: config.mqtt.url,
@@ -298,4 +298,15 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
       log.info('agent stopped');
     },
   };
+}
+
+/** Runs a data-dir operation at start, turning a raw fs failure (EACCES, EROFS, ENOSPC) into a coded error naming the dir. */
+function openStorage<T>(dataDir: string, open: () => T): T {
+  try {
+    return open();
+  } catch (err) {
+    if (err instanceof KhoaError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new KhoaError('KHOA_ERR_STORAGE', `data dir ${dataDir}: ${code}`, { dataDir, code }, { cause: err });
+  }
 }
