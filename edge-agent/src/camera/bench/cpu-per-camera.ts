@@ -17,7 +17,7 @@ import { encodeFrame } from '@khoa/protocol';
 import { startRtspServer } from '../../../../test/fixtures/rtsp-server.ts';
 import { CameraManager } from '../camera-manager.ts';
 import { ffmpegPath } from '../capture/ffmpeg-path.ts';
-import { childrenNamed, procCpuMs, procPssBytes, procRssBytes } from './proc-stats.ts';
+import { childrenNamed, procCpuMs, procPrivateBytes, procPssBytes, procRssBytes } from './proc-stats.ts';
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
@@ -60,11 +60,13 @@ const stats0 = mgr.stats();
 let nodeRssMax = 0;
 let ffRssMax = 0;
 let ffPssMax = 0;
+let ffPrivateMax = 0;
 while (Date.now() - t0 < seconds * 1000) {
   await sleep(1000);
   nodeRssMax = Math.max(nodeRssMax, process.memoryUsage().rss);
   ffRssMax = Math.max(ffRssMax, ff0.reduce((s, p) => s + procRssBytes(p), 0));
   ffPssMax = Math.max(ffPssMax, ff0.reduce((s, p) => s + procPssBytes(p), 0));
+  ffPrivateMax = Math.max(ffPrivateMax, ff0.reduce((s, p) => s + procPrivateBytes(p), 0));
 }
 const wall = Date.now() - t0;
 const cpu1 = process.cpuUsage(cpu0);
@@ -88,7 +90,7 @@ console.log(
       seconds: wall / 1000,
       framesPerSecondPerCamera: +(framesIn / cameras / (wall / 1000)).toFixed(2),
       cpuPercentOfOneCore: { agentNode: +nodePct.toFixed(1), ffmpeg: +ffPct.toFixed(1), total: +(nodePct + ffPct).toFixed(1), perCamera: +((nodePct + ffPct) / cameras).toFixed(1) },
-      memoryMB: { agentRssPeak: +(nodeRssMax / MB).toFixed(1), agentRssGrowth: +((nodeRssMax - rssBefore) / MB).toFixed(1), ffmpegRssPeakPerCamera: +(ffRssMax / cameras / MB).toFixed(1), ffmpegPssPeakPerCamera: +(ffPssMax / cameras / MB).toFixed(1) },
+      memoryMB: { agentRssPeak: +(nodeRssMax / MB).toFixed(1), agentRssGrowth: +((nodeRssMax - rssBefore) / MB).toFixed(1), ffmpegRssPeakPerCamera: +(ffRssMax / cameras / MB).toFixed(1), ffmpegPssPeakPerCamera: +(ffPssMax / cameras / MB).toFixed(1), ffmpegPrivatePeakPerCamera: +(ffPrivateMax / cameras / MB).toFixed(1) },
       ffmpegProcesses: ff0.length,
       gate: { sentFrames: sent, sentBytes: bytes },
       ffmpegAfterStop: childrenNamed('ffmpeg').length,

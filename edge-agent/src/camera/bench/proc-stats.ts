@@ -25,6 +25,17 @@ export function procPssBytes(pid: number): number {
   }
 }
 
+/** Pages only this process uses (what one more camera costs), from smaps_rollup. */
+export function procPrivateBytes(pid: number): number {
+  try {
+    const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(t)?.[1] ?? 0);
+    return (kb('Private_Clean') + kb('Private_Dirty')) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
 export function childrenNamed(name: string, ppid = process.pid): number[] {
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {
