@@ -1,5 +1,6 @@
 import type { Bench } from './types.ts';
 import { brokerBench } from './broker.ts';
+import { pipelineBench } from './pipeline.ts';
 
 /** Every benchmark `khoa bench` (and `npm run bench`) runs, in order. One line each. */
-export const benches: Bench[] = [brokerBench];
+export const benches: Bench[] = [brokerBench, pipelineBench];
