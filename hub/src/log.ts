@@ -1,4 +1,4 @@
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 
 export type { Logger };
 
@@ -7,12 +7,13 @@ export type { Logger };
  * name; anything about a device carries `deviceId` and `householdId` so one grep finds a
  * household's history. Secrets are redacted by path as a second line of defence.
  */
-export function createLogger(level: LevelWithSilent = 'info'): Logger {
-  return pino({
+export function createLogger(level: LevelWithSilent = 'info', destination?: DestinationStream): Logger {
+  const options = {
     level,
     base: { app: 'khoa-hub' },
     redact: { paths: ['password', '*.password', 'credentialHash', '*.credentialHash'], censor: '[redacted]' },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** A child logger for one device. */

@@ -7,6 +7,7 @@ import { household } from './commands/household.ts';
 import { provision } from './commands/provision.ts';
 import { device } from './commands/device.ts';
 import { bench } from './commands/bench.ts';
+import { demo } from './commands/demo.ts';
 import { user } from './commands/user.ts';
 
 /**
@@ -14,6 +15,7 @@ import { user } from './commands/user.ts';
  * A new command is one file in `commands/` plus one line here.
  */
 export const commands: CliCommand[] = [
+  demo,
   hub,
   area,
   household,
