@@ -82,6 +82,19 @@ describe('agent link', () => {
     expect(await value(untrusted.metrics.linkErrors, { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' })).toBeGreaterThanOrEqual(1);
   });
 
+  it('backs off ever more slowly from a hub that drops it right after connecting', async () => {
+    const b = await broker();
+    let connects = 0;
+    b.aedes.on('client', () => connects++);
+    b.aedes.authorizeSubscribe = (_client, _sub, done) => done(new Error('refused'), null);
+    const agent = await agentFor(testConfig(b.url), { tuning: { ...FAST, reconnectMinMs: 20, reconnectMaxMs: 5000, reconnectStableMs: 10_000 } });
+    await new Promise((r) => setTimeout(r, 700));
+    expect(agent.connected()).toBe(false);
+    // 10, 20, 40, 80, 160, 320 ms (random 0.5 → three quarters of each step): about six tries, not thirty.
+    expect(connects).toBeGreaterThanOrEqual(3);
+    expect(connects).toBeLessThanOrEqual(8);
+  });
+
   it('is refused with a wrong password and keeps retrying with backoff', async () => {
     const b = await broker();
     const agent = await agentFor(testConfig(b.url, { password: 'wrong-password-0123456789' }));

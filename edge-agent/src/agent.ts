@@ -22,6 +22,8 @@ export interface AgentTuning {
   heartbeatIntervalMs: number;
   reconnectMinMs: number;
   reconnectMaxMs: number;
+  /** How long a connection must last before reconnect delays start again from the minimum. */
+  reconnectStableMs: number;
   connectTimeoutMs: number;
   keepaliveS: number;
   queueMaxEvents: number;
@@ -41,6 +43,7 @@ export const DEFAULT_TUNING: AgentTuning = {
   heartbeatIntervalMs: 60_000,
   reconnectMinMs: 1_000,
   reconnectMaxMs: 60_000,
+  reconnectStableMs: 30_000,
   connectTimeoutMs: 10_000,
   keepaliveS: 30,
   queueMaxEvents: 10_000,
@@ -149,6 +152,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     statusTopic: topics.status(device),
     cmdFilter: topics.cmdFilter(device),
     backoff: { minMs: tuning.reconnectMinMs, maxMs: tuning.reconnectMaxMs, random: tuning.random },
+    stableMs: tuning.reconnectStableMs,
     connectTimeoutMs: tuning.connectTimeoutMs,
     keepaliveS: tuning.keepaliveS,
     log,

@@ -16,6 +16,12 @@ export interface LinkOptions {
   /** Filter of the device's own commands, subscribed on every connect. */
   cmdFilter: string;
   backoff: BackoffOptions;
+  /**
+   * A connection must last this long before the backoff starts again from `minMs`. A hub that
+   * accepts the connection and then drops it at once (a refused subscription, an event its
+   * storage cannot take) is then retried ever more slowly instead of once a second forever.
+   */
+  stableMs: number;
   connectTimeoutMs: number;
   keepaliveS: number;
   log: Logger;
@@ -46,6 +52,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   private client: MqttClient | null = null;
   private up = false;
   private attempt = 0;
+  private connectedAt: number | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
   private started = false;
@@ -123,11 +130,12 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     this.client = client;
     client.on('connect', (connack) => {
       if (this.client !== client) return;
-      this.attempt = 0;
+      this.connectedAt = performance.now();
       client.publish(o.statusTopic, 'online', { qos: 1, retain: true });
-      client.subscribe(o.cmdFilter, { qos: 1 }, (err) => {
+      client.subscribe(o.cmdFilter, { qos: 1 }, (err, granted) => {
         if (this.client !== client) return;
-        if (err) {
+        // [MQTT-3.9.3] a SUBACK return code of 0x80 is a refusal without an error.
+        if (err || granted?.some((g) => g.qos === 128)) {
           // Refused by the broker's ACL: nothing useful can happen on this connection.
           o.log.error({ err, topic: o.cmdFilter }, 'command subscription refused');
           o.metrics.linkErrors.inc({ code: 'subscribe_refused' });
@@ -150,6 +158,8 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     });
     client.on('close', () => {
       if (this.client !== client) return;
+      if (this.connectedAt !== null && performance.now() - this.connectedAt >= o.stableMs) this.attempt = 0;
+      this.connectedAt = null;
       this.client = null;
       this.markDown('lost');
       client.end(true);

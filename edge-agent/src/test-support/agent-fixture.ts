@@ -26,6 +26,7 @@ export const FAST: Partial<AgentTuning> = {
   heartbeatIntervalMs: 60_000,
   reconnectMinMs: 20,
   reconnectMaxMs: 200,
+  reconnectStableMs: 100,
   connectTimeoutMs: 1000,
   keepaliveS: 5,
   queueCursorFlushMs: 20,
