@@ -3,7 +3,7 @@
  * GStreamer's RTSP server, captured at 5 fps through the full camera path (ffmpeg → splitter
  * → motion gate → a sink that encodes the frame envelope and drops it).
  *
- *   npx tsx edge-agent/src/camera/bench/cpu-per-camera.ts [--cameras 1] [--seconds 30] [--video FILE]
+ *   npx tsx edge-agent/src/camera/bench/cpu-per-camera.ts [--cameras 1] [--seconds 30] [--video FILE] [--quiet]
  *
  * CPU is read from /proc: this process (the agent's share: splitting, gating, envelopes) and
  * its ffmpeg children (RTSP, H.264 decode, scale, MJPEG encode). The RTSP server is not counted.
@@ -32,8 +32,12 @@ const dir = mkdtempSync(join(tmpdir(), 'khoa-cpu-bench-'));
 const clip = join(dir, 'cam.mp4');
 const src = arg('video') ?? (existsSync(VTEST) ? VTEST : undefined);
 // The camera's sub-stream: 640×360 H.264 at 10 fps, baseline, a keyframe every second.
-const input = src ? ['-stream_loop', '3', '-i', src] : ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=10', '-t', '300'];
-execFileSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-y', ...input, '-vf', 'scale=640:360,fps=10,format=yuv420p', '-c:v', 'libx264', '-profile:v', 'baseline', '-g', '10', '-preset', 'veryfast', '-an', clip]);
+const quiet = process.argv.includes('--quiet');
+// --quiet: the first frame held still with sensor noise, so the gate drops nearly everything.
+const input = src ? ['-stream_loop', quiet ? '0' : '3', '-i', src] : ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=10', '-t', '300'];
+const still = quiet ? 'trim=end_frame=1,loop=loop=1199:size=1,setpts=N/10/TB,' : '';
+const noise = quiet ? ',noise=alls=6:allf=t' : '';
+execFileSync(ffmpegPath(), ['-hide_banner', '-loglevel', 'error', '-y', ...input, '-vf', `${still}scale=640:360,fps=10${noise},format=yuv420p`, '-c:v', 'libx264', '-profile:v', 'baseline', '-g', '10', '-preset', 'veryfast', '-an', clip]);
 
 const rtsp = await startRtspServer({ file: clip });
 let sent = 0;
@@ -86,7 +90,7 @@ console.log(
       bench: 'camera-cpu-per-camera',
       cameras,
       stream: '640x360 H.264 10 fps over RTSP/TCP (GStreamer), captured at 5 fps',
-      video: src ?? 'testsrc2',
+      video: `${src ?? 'testsrc2'}${quiet ? ' (first frame held, sensor noise)' : ''}`,
       seconds: wall / 1000,
       framesPerSecondPerCamera: +(framesIn / cameras / (wall / 1000)).toFixed(2),
       cpuPercentOfOneCore: { agentNode: +nodePct.toFixed(1), ffmpeg: +ffPct.toFixed(1), total: +(nodePct + ffPct).toFixed(1), perCamera: +((nodePct + ffPct) / cameras).toFixed(1) },
