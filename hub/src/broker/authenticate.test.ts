@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { metricValue, startTestHub, type TestHub } from '../testing/harness.ts';
+import { revokeDevice } from '../storage/devices.ts';
+import { sweepRevoked } from './revocation-sweep.ts';
 
 describe('MQTT authentication', () => {
   let t: TestHub;
@@ -62,5 +64,14 @@ describe('MQTT authentication', () => {
     await closed;
     await expect(refused({ clientId: 'agent-revoked', username: 'agent-revoked', password: pw })).rejects.toMatchObject({ code: 5 });
     expect(await metricValue(t.hub, 'khoa_auth_rejected_total', { reason: 'revoked' })).toBe(1);
+  });
+
+  it('closes the live session of a device revoked by another process (the CLI) on the next sweep', async () => {
+    const pw = await t.provision('hh-auth', 'agent-swept');
+    const c = await t.connect('agent-swept', pw);
+    const closed = new Promise<void>((r) => c.once('close', () => r()));
+    await revokeDevice(t.hub.db.kysely, 'agent-swept'); // what `khoa device revoke` does
+    expect(await sweepRevoked(t.hub.broker.aedes, t.hub.db.kysely, t.hub.log)).toBe(1);
+    await closed;
   });
 });

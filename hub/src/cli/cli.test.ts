@@ -71,7 +71,7 @@ describe('khoa hub (a real process)', () => {
 
   it('serves /healthz and stops cleanly on SIGTERM', async () => {
     const dataDir = tempDir();
-    const child = spawn(process.execPath, [bin, 'hub'], { env: { ...process.env, KHOA_DATA_DIR: dataDir, KHOA_MQTT_PORT: '0', KHOA_HTTP_PORT: '0', KHOA_HTTP_HOST: '127.0.0.1', KHOA_MQTT_HOST: '127.0.0.1', KHOA_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'hub'], { env: { ...process.env, KHOA_DATA_DIR: dataDir, KHOA_MQTT_PORT: '0', KHOA_HTTP_PORT: '0', KHOA_HTTP_HOST: '127.0.0.1', KHOA_MQTT_HOST: '127.0.0.1', KHOA_LOG_LEVEL: 'info', KHOA_PIPELINE_WORKERS: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     const started = await new Promise<{ mqtt: { tcp: number }; http: number }>((resolve, reject) => {
       let buf = '';
@@ -93,7 +93,7 @@ describe('khoa hub (a real process)', () => {
 
   it('names the setting when the MQTT port is taken', async () => {
     const dataDir = tempDir();
-    const err = await khoa(['hub'], { KHOA_DATA_DIR: dataDir, KHOA_MQTT_HOST: '127.0.0.1', KHOA_MQTT_PORT: String(blockedPort), KHOA_HTTP_PORT: '0' }).catch((e: { code: number; stderr: string }) => e);
+    const err = await khoa(['hub'], { KHOA_DATA_DIR: dataDir, KHOA_MQTT_HOST: '127.0.0.1', KHOA_MQTT_PORT: String(blockedPort), KHOA_HTTP_PORT: '0', KHOA_PIPELINE_WORKERS: '0' }).catch((e: { code: number; stderr: string }) => e);
     expect(err).toMatchObject({ code: 1 });
     expect((err as { stderr: string }).stderr).toMatch(/KHOA_ERR_PORT_IN_USE/);
     expect((err as { stderr: string }).stderr).toMatch(/mqtt\.port \(KHOA_MQTT_PORT\)/);

@@ -32,7 +32,7 @@ describe('hub restart while a device keeps publishing', () => {
 
   it('stores every event exactly once, in order', async () => {
     const port = await freePort();
-    const settings = validateSettings({ dataDir: env.dataDir, logLevel: 'silent', mqtt: { host: '127.0.0.1', port }, http: { host: '127.0.0.1', port: 0 }, db: env.db });
+    const settings = validateSettings({ dataDir: env.dataDir, logLevel: 'silent', mqtt: { host: '127.0.0.1', port }, http: { host: '127.0.0.1', port: 0 }, db: env.db, pipeline: { workers: 0 } });
     const logger = createLogger('silent');
     let hub: Hub = await startHub(settings, { logger });
     const dev = { householdId: 'hh-x', deviceId: 'agent-x' };
@@ -58,10 +58,35 @@ describe('hub restart while a device keeps publishing', () => {
     const rows = await waitFor(async () => {
       const r = await hub.db.kysely.selectFrom('events').select(['seq']).where('device_id', '=', dev.deviceId).orderBy('id').execute();
       return r.length >= total ? r : null;
-    }, 15_000, 'all events stored');
+    }, 30_000, 'all events stored');
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
     expect(reconnects).toBeGreaterThan(0);
     await client.endAsync();
     await hub.stop();
-  });
+  }, 90_000);
+});
+
+describe('hub start with devices recorded online', () => {
+  const env = dbTargets[0]!.make();
+  afterAll(() => env.cleanup());
+
+  it('marks them offline, so one that never reconnects reaches the agent-offline rule', async () => {
+    let now = 1_800_000_000_000;
+    const settings = validateSettings({ dataDir: env.dataDir, logLevel: 'silent', mqtt: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, db: env.db, rules: { agentOfflineGraceMs: 60_000 }, pipeline: { workers: 0 } });
+    const logger = createLogger('silent');
+    let hub = await startHub(settings, { logger, now: () => now, ruleTimer: false });
+    await addArea(hub.db.kysely, { id: 'xa', level: 'commune', name: 'Xã' });
+    await addHousehold(hub.db.kysely, { id: 'hh-gone', areaId: 'xa', address: '?' });
+    await addDevice(hub.db.kysely, { id: 'agent-gone', householdId: 'hh-gone', credentialHash: 'unused' });
+    await hub.db.kysely.updateTable('devices').set({ status: 'online', status_at: now }).execute();
+    await hub.stop();
+
+    now += 10 * 60_000;
+    hub = await startHub(settings, { logger, now: () => now, ruleTimer: false });
+    expect(await hub.db.kysely.selectFrom('devices').select(['status', 'status_at']).executeTakeFirst()).toEqual({ status: 'offline', status_at: now });
+    now += 61_000;
+    await hub.rules.tick();
+    expect(await hub.db.kysely.selectFrom('alerts').select(['kind', 'device_id']).execute()).toEqual([{ kind: 'agent_offline', device_id: 'agent-gone' }]);
+    await hub.stop();
+  }, 60_000);
 });

@@ -6,7 +6,7 @@ export const doorOpenArmed: Rule = {
   on: {
     async lock_event(i, ctx) {
       if (i.event.type !== 'door_open' && i.event.type !== 'unlocked') return;
-      if (!i.household?.armed) return;
+      if (!(await i.household())?.armed) return;
       await ctx.raise({ kind: 'door_open_armed', householdId: i.householdId, deviceId: i.deviceId, subject: i.lockId, sourceEventId: i.eventId, detail: `${i.event.type} on ${i.lockId} while armed` });
     },
   },

@@ -13,7 +13,8 @@ export interface LockEventInput {
   lockId: string;
   event: LockEvent;
   eventId: number;
-  household: Household | undefined;
+  /** The household, read on first call (most rules never need it; this runs for every event). */
+  household(): Promise<Household | undefined>;
   /** The lock's state after this event. */
   lock: Lock | undefined;
   receivedAt: number;

@@ -80,7 +80,7 @@ describe('port already in use', () => {
     const taken = (blocker.address() as { port: number }).port;
     const dataDir = tempDir();
     const ports = { mqtt: 0, http: 0, ws: 0, [setting.split('.')[1] === 'ws' ? 'ws' : setting.split('.')[0]!]: taken };
-    const settings = loadSettings({ env: {}, overrides: { dataDir, mqtt: { host: '127.0.0.1', port: ports.mqtt, ws: { port: ports.ws } }, http: { host: '127.0.0.1', port: ports.http } } });
+    const settings = loadSettings({ env: {}, overrides: { dataDir, mqtt: { host: '127.0.0.1', port: ports.mqtt, ws: { port: ports.ws } }, http: { host: '127.0.0.1', port: ports.http }, pipeline: { workers: 0 } } });
     const err = await startHub(settings, { logger: createLogger('silent') }).then(
       () => null,
       (e: unknown) => e as KhoaError,

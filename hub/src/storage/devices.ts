@@ -51,3 +51,13 @@ export async function setRegistration(db: Kysely<Database>, id: string, r: { age
 export async function listOfflineSince(db: Kysely<Database>, before: number): Promise<Device[]> {
   return db.selectFrom('devices').selectAll().where('status', '=', 'offline').where('status_at', '<=', before).where('revoked', '=', 0).execute();
 }
+
+/**
+ * Marks every device that was online as offline from `at`. Used when an embedded broker
+ * starts: no device can be connected to it yet, and a device that never comes back must still
+ * reach the agent-offline rule instead of staying "online" from before the restart.
+ */
+export async function markAllOffline(db: Kysely<Database>, at: number): Promise<number> {
+  const r = await db.updateTable('devices').set({ status: 'offline', status_at: at }).where('status', '=', 'online').executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

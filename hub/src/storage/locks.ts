@@ -37,12 +37,13 @@ export async function applyLockEvent(
   if (change.lock_state) Object.assign(set, { lock_state: change.lock_state, lock_state_at: at });
   if (change.door_state) Object.assign(set, { door_state: change.door_state, door_state_at: at });
   if (ev.battery !== undefined) set.battery = ev.battery;
-  await db
+  // One statement (upsert + RETURNING, both dialects): this runs for every lock event.
+  return db
     .insertInto('locks')
     .values({ device_id: ref.deviceId, lock_id: ref.lockId, household_id: ref.householdId, kind: 'unknown', driver: 'unknown', name: null, lock_state: null, lock_state_at: null, door_state: null, door_state_at: null, battery: null, updated_at: at, ...set })
     .onConflict((oc) => oc.columns(['device_id', 'lock_id']).doUpdateSet(set))
-    .execute();
-  return db.selectFrom('locks').selectAll().where('device_id', '=', ref.deviceId).where('lock_id', '=', ref.lockId).executeTakeFirst();
+    .returningAll()
+    .executeTakeFirst();
 }
 
 /** Locks that are unlocked or whose door is open, with their household's night hours. */

@@ -26,7 +26,7 @@ export const handleLockEvent: Handler<'lock_event'> = async (ctx, msg) => {
   ctx.metrics.eventsStored.inc();
   const at = event.ts <= msg.receivedAt && event.ts >= msg.receivedAt - MAX_BACKDATE_MS ? event.ts : msg.receivedAt;
   const lock = await applyLockEvent(ctx.db, ref, event, at);
-  const household = await getHousehold(ctx.db, ref.householdId);
+  let household: ReturnType<typeof getHousehold> | undefined;
   msg.log.info({ lockId: ref.lockId, seq: event.seq, type: event.type, eventId }, 'lock event');
-  await ctx.rules.dispatch({ kind: 'lock_event', ...ref, event, eventId, household, lock, receivedAt: msg.receivedAt });
+  await ctx.rules.dispatch({ kind: 'lock_event', ...ref, event, eventId, lock, receivedAt: msg.receivedAt, household: () => (household ??= getHousehold(ctx.db, ref.householdId)) });
 };
