@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, PASSWORD, startConsoleFixture, type ConsoleFixture } from './console-fixture.ts';
+import { ApiClient, PASSWORD, insertBulkAlerts, startConsoleFixture, type ConsoleFixture } from './console-fixture.ts';
 import { expireSnapshots } from '../hub/src/storage/snapshot-retention.ts';
 
 let f: ConsoleFixture;
@@ -192,13 +192,7 @@ describe('alert workflow', () => {
   });
 
   it('pages past 2,000 alerts with keyset cursors, newest first, each alert once', async () => {
-    const now = Date.now();
-    const rows = Array.from({ length: 2100 }, (_, i) => ({
-      kind: i % 3 ? 'person' : 'tip', status: i % 5 ? 'new' : 'resolved', severity: 'high', household_id: 'ho-a', device_id: null, subject: `bulk-${i}`,
-      source_event_id: null, snapshot_path: null, detail: null, created_at: now - 10_000_000 + Math.floor(i / 3) * 1000, deadline_at: now + 3600_000,
-      acknowledged_at: null, acknowledged_by: null, assigned_at: null, assigned_by: null, assigned_to: null, resolved_at: null, resolved_by: null,
-    }));
-    for (let i = 0; i < rows.length; i += 300) await f.db.insertInto('alerts').values(rows.slice(i, i + 300)).execute();
+    await insertBulkAlerts(f.db, 2100, 'ho-a');
     const expected = Number((await f.db.selectFrom('alerts').innerJoin('households', 'households.id', 'alerts.household_id').select((eb) => eb.fn.countAll<number>().as('n')).where('households.area_id', '=', 'thon-a').executeTakeFirstOrThrow()).n);
     expect(expected).toBeGreaterThan(2000);
     const seen = new Set<number>();
@@ -296,5 +290,48 @@ describe('tips, SOS, advisories, survey, audit, retention', () => {
     expect(await expireSnapshots(f.db, f.t.hub.settings.dataDir, Date.now() + 1000)).toBeGreaterThanOrEqual(1);
     expect(existsSync(snapA)).toBe(false);
     expect((await as['police.a']!.get(`/api/alerts/${alertA}/snapshot`)).status).toBe(404);
+  });
+});
+
+describe('live stream and API description', () => {
+  it('fans an alert out to 50 open console streams, each filtered by its scope', async () => {
+    const cookieOf = (c: ApiClient) => [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const before = process.memoryUsage();
+    const streams = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const who = i % 2 ? 'police.b' : 'police.a';
+        const ac = new AbortController();
+        const r = await fetch(`${f.base}/api/alerts/stream`, { headers: { cookie: cookieOf(as[who]!) }, signal: ac.signal });
+        expect(r.headers.get('content-type')).toMatch(/text\/event-stream/);
+        const reader = r.body!.getReader();
+        let text = '';
+        const got = (async () => {
+          const dec = new TextDecoder();
+          for (;;) {
+            const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+            if (done) return text;
+            text += dec.decode(value);
+          }
+        })();
+        return { who, ac, got, seen: () => text };
+      }),
+    );
+    const after = process.memoryUsage();
+    const raised = await f.t.hub.raise({ kind: 'camera_lost', householdId: 'ho-a', deviceId: null, subject: 'fanout' });
+    const want = `"id":${raised!.id},`;
+    const until = Date.now() + 5000;
+    while (Date.now() < until && !streams.filter((s) => s.who === 'police.a').every((s) => s.seen().includes(want))) await new Promise((r) => setTimeout(r, 20));
+    for (const s of streams) expect(s.seen().includes(want), s.who).toBe(s.who === 'police.a');
+    for (const s of streams) s.ac.abort();
+    await Promise.all(streams.map((s) => s.got));
+    console.log(JSON.stringify({ figure: 'hub_heap_delta_50_streams_kb', value: Math.round((after.heapUsed - before.heapUsed) / 1024), rssDeltaKb: Math.round((after.rss - before.rss) / 1024) }));
+  });
+
+  it('describes itself in OpenAPI from the route schemas', async () => {
+    const doc = await (await fetch(`${f.base}/api/openapi.json`)).json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.paths['/api/login'].post.requestBody.content['application/json'].schema.required).toEqual(['username', 'password']);
+    expect(doc.paths['/api/alerts/{id}/acknowledge'].post.description).toMatch(/officer/);
+    expect(doc.paths['/api/alerts'].get.parameters.map((p: { name: string }) => p.name)).toContain('cursor');
   });
 });

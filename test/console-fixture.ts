@@ -84,3 +84,13 @@ export class ApiClient {
     return r;
   }
 }
+
+/** Stored alerts in bulk (straight into the table, as months of history would be), newest last. */
+export async function insertBulkAlerts(db: ConsoleDb, n: number, householdId: string, endAt = Date.now() - 60_000): Promise<void> {
+  const rows = Array.from({ length: n }, (_, i) => ({
+    kind: i % 3 ? 'person' : 'tip', status: i % 5 ? 'new' : 'resolved', severity: 'high', household_id: householdId, device_id: null, subject: `bulk-${i}`,
+    source_event_id: null, snapshot_path: null, detail: null, created_at: endAt - (n - i) * 1000, deadline_at: endAt + 3600_000,
+    acknowledged_at: null, acknowledged_by: null, assigned_at: null, assigned_by: null, assigned_to: null, resolved_at: null, resolved_by: null,
+  }));
+  for (let i = 0; i < rows.length; i += 300) await db.insertInto('alerts').values(rows.slice(i, i + 300)).execute();
+}

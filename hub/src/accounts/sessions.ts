@@ -12,6 +12,8 @@ import { writeAudit } from '../storage/audit-log.ts';
 
 /** Touching the session row on every request would make each read a write; once a minute is enough. */
 const TOUCH_EVERY_MS = 60_000;
+/** The area tree changes a few times a year; a minute's staleness spares a recursive query per request. */
+const SUBTREE_TTL_MS = 60_000;
 
 /**
  * Logins, sessions and password changes. Failed logins are limited per account and per IP
@@ -21,6 +23,7 @@ const TOUCH_EVERY_MS = 60_000;
 export class Accounts {
   readonly #perAccount: FailureLimiter;
   readonly #perIp: FailureLimiter;
+  readonly #subtrees = new Map<string, { ids: Set<string>; at: number }>();
 
   constructor(
     private readonly db: ConsoleDb,
@@ -86,8 +89,16 @@ export class Accounts {
     await deleteUserSessions(this.db, user.id, p.tokenHash);
   }
 
+  async #subtree(areaId: string): Promise<Set<string>> {
+    const hit = this.#subtrees.get(areaId);
+    if (hit && this.now() - hit.at < SUBTREE_TTL_MS) return hit.ids;
+    const ids = new Set(await areaSubtree(this.db, areaId));
+    this.#subtrees.set(areaId, { ids, at: this.now() });
+    return ids;
+  }
+
   async #principal(user: User, csrf: string, tokenHash: string, expiresAt: number): Promise<Principal> {
-    const areaIds = user.area_id ? new Set(await areaSubtree(this.db, user.area_id)) : new Set<string>();
+    const areaIds = user.area_id ? await this.#subtree(user.area_id) : new Set<string>();
     return {
       userId: user.id, username: user.username, displayName: user.display_name, role: user.role as Principal['role'], areaId: user.area_id, areaIds,
       householdId: user.household_id, mustChangePassword: user.must_change_password === 1, csrf, tokenHash, expiresAt,

@@ -15,6 +15,7 @@ import { authHook } from './auth-hook.ts';
 import type { ConsoleContext } from './context.ts';
 import { ConsoleLive } from './live.ts';
 import { consoleRoutes } from './routes.ts';
+import { OpenApiCollector } from './openapi.ts';
 
 /** What the console needs beyond the hub's HttpDeps; each has a fallback so the plugin runs on HttpDeps alone. */
 export interface ConsoleExtras {
@@ -110,7 +111,10 @@ export function consoleApi(deps: HttpDeps & ConsoleExtras): FastifyPluginAsync {
           return reply.code(status).send(e.toJSON());
         });
         app.addHook('onRequest', authHook(ctx));
+        const openapi = new OpenApiCollector();
+        app.addHook('onRoute', openapi.collect);
         for (const routes of consoleRoutes) await app.register(routes(ctx));
+        await app.register(openapi.routes());
       },
       { prefix: '/api' },
     );
