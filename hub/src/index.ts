@@ -6,3 +6,5 @@ export type { RaiseAlert, RaiseRequest } from './alerts/raise.ts';
 export { createLogger, type Logger } from './log.ts';
 export { hashDevicePassword } from './broker/credentials.ts';
 export * as storage from './storage/index.ts';
+export { createMetrics, type Metrics } from './metrics.ts';
+export { pipelineMetrics } from './pipeline/metrics.ts';
