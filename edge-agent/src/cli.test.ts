@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -26,6 +27,14 @@ function run(args: string[]) {
   return { child, exited, out: () => out, err: () => err };
 }
 
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
 function writeConfig(config: object): string {
   const dir = fs.mkdtempSync(path.join((config as { dataDir: string }).dataDir, 'cfg-'));
   const file = path.join(dir, 'agent.json');
@@ -40,8 +49,15 @@ describe('khoa-agent command', () => {
     const hub = await observe(broker.url, [`${PREFIX}/#`]);
     cleanups.push(() => hub.close());
     const file = writeConfig(testConfig(broker.url));
-    const p = run(['--config', file, '--log-level', 'warn']);
+    const metricsPort = await freePort();
+    const p = run(['--config', file, '--log-level', 'warn', '--metrics-port', String(metricsPort)]);
     await hub.waitFor((m) => m.topic === `${PREFIX}/register`, 20_000);
+    const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(/^khoa_agent_mqtt_connected 1$/m);
+    expect(text).toMatch(/^khoa_agent_queue_depth 0$/m);
+    expect(text).toContain('khoa_agent_process_cpu_seconds_total');
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
     await hub.waitFor((m) => m.topic === `${PREFIX}/status` && m.payload.toString() === 'offline');
