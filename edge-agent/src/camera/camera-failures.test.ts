@@ -65,6 +65,12 @@ describe('broken cameras do not stop the manager', () => {
       // 15 frames is the whole 3 s clip at 5 fps; more means the file source looped.
       await waitFor(() => (mgr.stats().demo?.framesIn ?? 0) > 18, 10_000, 'the file source looping');
       expect(mgr.describe().map((c) => c.id)).toEqual(['demo', 'badpass', 'nohost', 'garbage']);
+      // The hub's `snapshot` command: a keyframe now from a working camera, a coded error from a dead one.
+      const before = sink.frames.length;
+      await mgr.snapshot('demo');
+      expect(sink.frames.slice(before).some((f) => f.id === 'demo' && f.header.keyframe)).toBe(true);
+      await expect(mgr.snapshot('badpass', { waitMs: 300 })).rejects.toMatchObject({ code: 'KHOA_ERR_CAMERA_TIMEOUT' });
+      await expect(mgr.snapshot('nope')).rejects.toMatchObject({ code: 'KHOA_ERR_DEVICE_UNKNOWN' });
     } finally {
       await mgr.stop();
     }

@@ -90,6 +90,16 @@ export class CameraManager extends EventEmitter<CameraManagerEvents> {
     return Object.fromEntries([...this.runners].map(([id, r]) => [id, { ...r.stats }]));
   }
 
+  /**
+   * For the hub's `snapshot` command: publishes the camera's latest (or next) frame through the
+   * sink as a keyframe. Rejects with KHOA_ERR_DEVICE_UNKNOWN, or a camera error when no frame comes.
+   */
+  async snapshot(cameraId: string, opts?: { maxAgeMs?: number; waitMs?: number }): Promise<void> {
+    const r = this.runners.get(cameraId);
+    if (!r) throw new KhoaError('KHOA_ERR_DEVICE_UNKNOWN', `no camera ${cameraId}`, { camera: cameraId });
+    await r.snapshot(opts);
+  }
+
   start(): void {
     if (this.started) return;
     this.started = true;

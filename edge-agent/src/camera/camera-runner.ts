@@ -58,6 +58,8 @@ export class CameraRunner {
 
   async stop(): Promise<void> {
     await this.source.stop();
+    for (const w of [...this.waiters]) w(undefined);
+    this.latest = undefined;
     this.pending = undefined;
     await this.idle;
   }
@@ -76,10 +78,46 @@ export class CameraRunner {
       .catch((err: unknown) => this.log.error({ camera: this.id, err: String(err) }, 'publishing camera state failed'));
   }
 
+  /**
+   * Publishes a frame now, as a keyframe, for the hub's `snapshot` command: the latest captured
+   * frame if it is fresh, else the next one. Rejects with a coded error when none comes in time.
+   */
+  async snapshot(opts: { maxAgeMs?: number; waitMs?: number } = {}): Promise<void> {
+    const maxAge = opts.maxAgeMs ?? 2000;
+    let l = this.latest;
+    if (!l || Date.now() - l.frame.ts > maxAge) {
+      l = await new Promise<{ frame: CameraFrame; seq: number }>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          this.waiters.delete(waiter);
+          reject(new KhoaError('KHOA_ERR_CAMERA_TIMEOUT', `camera ${this.id} gave no frame within ${opts.waitMs ?? 10_000} ms`, { camera: this.id }));
+        }, opts.waitMs ?? 10_000);
+        const waiter = (x: { frame: CameraFrame; seq: number } | undefined): void => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          if (x) resolve(x);
+          else reject(new KhoaError('KHOA_ERR_CAPTURE_FAILED', `camera ${this.id} stopped`, { camera: this.id }));
+        };
+        this.waiters.add(waiter);
+      });
+    }
+    const { frame, seq } = l;
+    const header: FrameHeader = { seq, ts: frame.ts, width: frame.width || 1, height: frame.height || 1, keyframe: true, motion: false };
+    this.stats.framesSent++;
+    this.stats.bytesSent += frame.jpeg.length;
+    this.metrics.count(this.id, 'sent', frame.jpeg.length);
+    await this.sink.publishFrame(this.id, header, frame.jpeg);
+  }
+
+  private latest: { frame: CameraFrame; seq: number } | undefined;
+  private readonly waiters = new Set<(x: { frame: CameraFrame; seq: number } | undefined) => void>();
+
   private onFrame(f: CameraFrame): void {
     this.stats.framesIn++;
     this.stats.bytesIn += f.jpeg.length;
     const seq = this.seq++;
+    // One frame is kept for snapshots; it is a view of ffmpeg's last pipe chunk, not a copy.
+    this.latest = { frame: f, seq };
+    for (const w of [...this.waiters]) w(this.latest);
     if (this.busy) {
       if (this.pending) this.drop(this.pending, 'overrun');
       this.pending = f;
