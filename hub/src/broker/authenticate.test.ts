@@ -42,6 +42,11 @@ describe('MQTT authentication', () => {
     expect(await metricValue(t.hub, 'khoa_auth_rejected_total', { reason: 'client_id_mismatch' })).toBe(1);
   });
 
+  it('refuses a connection without keepalive (it could never be noticed dead)', async () => {
+    await expect(refused({ clientId: 'agent-auth', username: 'agent-auth', password, keepalive: 0 })).rejects.toThrow();
+    await expect(refused({ clientId: 'agent-auth', username: 'agent-auth', password, keepalive: 3600 })).rejects.toThrow();
+  });
+
   it('refuses an unknown device', async () => {
     await expect(refused({ clientId: 'ghost', username: 'ghost', password: 'x'.repeat(32) })).rejects.toMatchObject({ code: 4 });
     expect(await metricValue(t.hub, 'khoa_auth_rejected_total', { reason: 'unknown_device' })).toBe(1);

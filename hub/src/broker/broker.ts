@@ -49,6 +49,7 @@ export async function startBroker(deps: BrokerDeps): Promise<Broker> {
     authorizeSubscribe: createAuthorizeSubscribe({ metrics, log }),
     // Device ids are up to 64 characters; 3.1.1 allows long client ids, 3.1 clients are limited to 23 by aedes.
     maxClientsIdLength: 64,
+    keepaliveLimit: settings.mqtt.maxKeepaliveS,
   });
   aedes.on('clientError', (client, err) => log.debug({ deviceId: client.id, err: err.message }, 'client error'));
   aedes.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));

@@ -21,6 +21,12 @@ export const SettingsSchema = Type.Object(
         host: Type.String({ default: '0.0.0.0', description: 'agents connect from the LAN, so all interfaces by default' }),
         // 1884, not 1883: a machine often already runs a system Mosquitto on 1883.
         port: Port('MQTT over TCP', 1884),
+        /**
+         * Longest MQTT keepalive a device may ask for, in seconds; 0 (none) is refused too. A dead
+         * link is noticed after 1.5 keepalives: without a bound, a silent device would never fire
+         * its Last Will nor reach the agent-offline rule.
+         */
+        maxKeepaliveS: Type.Integer({ minimum: 1, maximum: 65535, default: 300 }),
         /** Largest MQTT packet accepted from a device; bigger ones drop the connection before being buffered. Room for a 4 MiB frame. */
         maxPacketBytes: Type.Integer({ minimum: 1024, maximum: 268435455, default: 4 * 1024 * 1024 + 65536 }),
         /** Largest CONNECT packet (it arrives before authentication). */
