@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import { connect, type MqttClient } from 'mqtt';
-import { compile, KhoaError, parseJsonPayload, type Validator } from '@khoa/protocol';
+import type { MqttClient } from 'mqtt';
+import { compile, parseJsonPayload, type Validator } from '@khoa/protocol';
+import { openLocalMqtt } from './local-mqtt.ts';
 import { driverOptions, type LockDriver, type LockDriverContext, type LockDriverFactory } from './types.ts';
 import { translateZ2m, Z2mStateSchema, type Z2mMemory } from './zigbee2mqtt-translate.ts';
 
@@ -44,44 +45,20 @@ export class Zigbee2mqttDriver implements LockDriver {
 
   async start(): Promise<void> {
     const o = this.o;
-    // Its own client id per lock; a clean session, since a missed state is re-sent by zigbee2mqtt as the next full state.
-    const client = connect(o.url, {
-      clientId: `khoa-${this.ctx.lock.id}-${Math.random().toString(16).slice(2, 10)}`,
-      clean: true,
-      reconnectPeriod: o.reconnectMs ?? 2000,
-      protocolVersion: 4,
-      ...(o.username ? { username: o.username } : {}),
-      ...(o.password ? { password: o.password } : {}),
-      ...(o.ca ? { ca: o.ca } : {}),
+    this.client = await openLocalMqtt({
+      url: o.url,
+      username: o.username,
+      password: o.password,
+      ca: o.ca,
+      clientIdPrefix: `khoa-${this.ctx.lock.id}`,
+      topics: [this.topic],
+      reconnectMs: o.reconnectMs ?? 2000,
+      startWaitMs: o.startWaitMs ?? 5000,
+      onMessage: (topic, payload, retained) => {
+        if (topic === this.topic) this.onState(payload, retained);
+      },
+      onError: this.ctx.error,
     });
-    this.client = client;
-    let ready: () => void = () => {};
-    const subscribed = new Promise<void>((resolve) => (ready = resolve));
-    client.on('connect', () => {
-      client.subscribe(this.topic, { qos: 1 }, (err) => {
-        if (err) this.ctx.error(new KhoaError('KHOA_ERR_DRIVER', `zigbee2mqtt subscription to ${this.topic} refused`, { topic: this.topic }, { cause: err }));
-        else ready();
-      });
-    });
-    client.on('message', (topic, payload, packet) => {
-      if (topic !== this.topic) return;
-      this.onState(payload, packet.retain);
-    });
-    let reported = false;
-    client.on('error', (err) => {
-      // mqtt.js retries by itself; report the first failure of a streak, not every retry.
-      if (reported) return;
-      reported = true;
-      this.ctx.error(new KhoaError('KHOA_ERR_DRIVER', `zigbee2mqtt broker ${o.url}: ${err.message}`, { url: o.url }, { cause: err }));
-    });
-    client.on('connect', () => {
-      reported = false;
-    });
-    // Wait for the first subscription so nothing published right after start is missed, but not
-    // forever: with the local broker down the agent still starts, and mqtt.js keeps retrying.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([subscribed, new Promise<void>((resolve) => (timer = setTimeout(resolve, o.startWaitMs ?? 5000)))]);
-    clearTimeout(timer);
   }
 
   async stop(): Promise<void> {
