@@ -20,6 +20,8 @@ import { PayloadRejected } from './payload.ts';
  */
 export class Ingest {
   readonly #chains = new Map<string, Promise<void>>();
+  /** One child logger per connection, not per message (this is the broker's hot path). */
+  readonly #loggers = new WeakMap<DeviceIdentity, Logger>();
   #accepting = true;
 
   constructor(
@@ -30,7 +32,9 @@ export class Ingest {
   readonly beforeAck = (who: DeviceIdentity, topic: ParsedTopic, packet: PublishPacket): Promise<void> => {
     if (!this.#accepting) return Promise.reject(new KhoaError('KHOA_ERR_STORAGE', 'hub is stopping'));
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    const msg: DeviceMessage = { who, topic, payload, receivedAt: this.ctx.now(), log: deviceLogger(this.log, who) };
+    let log = this.#loggers.get(who);
+    if (!log) this.#loggers.set(who, (log = deviceLogger(this.log, who)));
+    const msg: DeviceMessage = { who, topic, payload, receivedAt: this.ctx.now(), log };
     this.ctx.metrics.messagesIn.inc({ kind: topic.kind });
     if (topic.kind === 'cam_frame') return this.#handle(msg);
     const previous = this.#chains.get(who.deviceId) ?? Promise.resolve();
