@@ -18,6 +18,7 @@ let f: ConsoleFixture;
 let browser: Browser;
 let agent: MqttClient;
 const commands: string[] = [];
+const advisories: Array<{ title: string }> = [];
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
@@ -30,6 +31,7 @@ beforeAll(async () => {
   agent.on('message', (topic, payload) => {
     const name = topic.split('/').pop()!;
     commands.push(name);
+    if (name === 'advisory') advisories.push(JSON.parse(payload.toString()) as { title: string });
     if (name !== 'arm' && name !== 'disarm') return;
     const { transaction } = JSON.parse(payload.toString()) as { transaction: string };
     // A short delay, like a real agent driving its locks, so the page's "pending" is visible.
@@ -37,6 +39,7 @@ beforeAll(async () => {
   });
   agent.publish(topics.status(dev), 'online', { qos: 1, retain: true });
   agent.publish(topics.lockEvent(dev, 'front'), JSON.stringify({ seq: 1, ts: Date.now(), type: 'locked' }), { qos: 1 });
+  agent.publish(topics.camState(dev, 'cong'), JSON.stringify({ state: 'streaming', ts: Date.now() }), { qos: 1, retain: true });
   await waitFor(async () => (await f.db.selectFrom('locks').select('lock_id').where('device_id', '=', dev.deviceId).executeTakeFirst()) !== undefined, 5000, 'lock state');
 }, 60_000);
 
@@ -105,5 +108,49 @@ describe('household page in Chromium', () => {
     await page.waitForURL('**/stats.html');
     await page.screenshot({ path: join(SHOTS, 'stats.png') });
     await ctx.close();
+  });
+});
+
+describe('advisories, survey, sharing and the audit log through the pages', () => {
+  it('an advisory reaches the agent and the household page; a survey is filled on a phone; sharing is audited', async () => {
+    const pctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    pctx.setDefaultTimeout(8000);
+    const police = await pctx.newPage();
+    await loginThroughPage(police, f.base, 'police.a', '/console.html');
+    await police.goto(`${f.base}/advisories.html`);
+    await police.fill('#adv-title', 'Phòng chống trộm cắp dịp cuối năm');
+    await police.fill('#adv-body', 'Bà con khóa cổng, không để xe ngoài sân qua đêm.');
+    await police.click('form button[type=submit]');
+    await police.waitForSelector('.advisory h3:text("Phòng chống trộm cắp dịp cuối năm")');
+    await waitFor(() => advisories.some((a) => a.title === 'Phòng chống trộm cắp dịp cuối năm'), 5000, 'advisory on MQTT');
+    await police.evaluate(() => window.scrollTo(0, 0));
+    await police.screenshot({ path: join(SHOTS, 'advisories.png'), fullPage: true });
+
+    await police.goto(`${f.base}/survey.html`);
+    await police.waitForSelector('#survey-household option[value=ho-a]', { state: 'attached' });
+    await police.selectOption('#survey-household', 'ho-a');
+    for (const box of await police.locator('.checklist input[type=checkbox]').all()) await box.check();
+    await police.click('form button[type=submit]');
+    await police.waitForSelector('#survey-household option[value=ho-a]:text("✔")', { state: 'attached' });
+    await police.evaluate(() => window.scrollTo(0, 0));
+    await police.screenshot({ path: join(SHOTS, 'survey.png'), fullPage: true });
+    const row = await f.db.selectFrom('surveys').selectAll().where('household_id', '=', 'ho-a').executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ passed: 1, by: 'police.a' });
+
+    const hctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    hctx.setDefaultTimeout(8000);
+    const home = await hctx.newPage();
+    await loginThroughPage(home, f.base, 'nha.a', '/household.html');
+    await home.waitForSelector('#advisories h3:text("Phòng chống trộm cắp dịp cuối năm")');
+    await home.selectOption('#share-minutes', '60');
+    await home.click('#share button.primary');
+    await home.waitForSelector('#share-state.notice');
+
+    const actx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const admin = await actx.newPage();
+    await loginThroughPage(admin, f.base, 'admin', '/audit.html');
+    await admin.waitForSelector('#audit-rows tr[data-action="camera.share"]');
+    await admin.screenshot({ path: join(SHOTS, 'audit.png') });
+    await Promise.all([pctx.close(), hctx.close(), actx.close()]);
   });
 });

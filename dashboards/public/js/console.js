@@ -21,7 +21,7 @@ shell(session, () => {
   fillFilters();
   renderList();
   if (state.selected) void openDetail(state.selected);
-});
+}, { live: true });
 armSound();
 keepRelativeTimesFresh();
 fillFilters();

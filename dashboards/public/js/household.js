@@ -8,7 +8,7 @@ import { armSound, beep } from './beep.js';
 
 const $ = (id) => document.getElementById(id);
 const session = await requireSession(['household']);
-shell(session, () => void refresh());
+shell(session, () => void refresh(), { live: true });
 armSound();
 keepRelativeTimesFresh();
 let state = null;
@@ -39,7 +39,7 @@ function renderDevices() {
         l.lockState ? pill(t(l.lockState === 'locked' ? 'hh.locked' : 'hh.unlocked'), l.lockState === 'locked' ? 'good' : 'warn') : null,
         l.doorState ? pill(t(l.doorState === 'open' ? 'hh.doorOpen' : 'hh.doorClosed'), l.doorState === 'open' ? 'warn' : 'good') : null,
         l.battery != null ? pill(t('hh.battery', { n: Math.round(l.battery) }), l.battery < 20 ? 'bad' : '') : null)),
-      ...d.cameras.map((c) => h('div', { className: 'state' }, h('strong', { textContent: `${t('hh.camera')} ${c.name || c.id}` }), c.state ? pill(c.state, c.state === 'streaming' ? 'good' : 'bad') : null)),
+      ...d.cameras.map((c) => h('div', { className: 'state' }, h('strong', { textContent: `${t('hh.camera')} ${c.name || c.id}` }), c.state ? pill(t(`cam.${c.state}`), c.state === 'streaming' ? 'good' : c.state === 'reconnecting' ? 'warn' : 'bad') : null)),
     ));
   }
   $('devices').replaceChildren(...(cards.length ? cards : [h('p', { className: 'muted', textContent: t('hh.none') })]));

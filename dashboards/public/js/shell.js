@@ -9,7 +9,8 @@ const NAV = {
   admin: [['/audit.html', 'nav.audit'], ['/stats.html', 'nav.stats']],
 };
 
-export function shell(session, onLang) {
+/** `live`: the page holds a live stream, so the bar shows whether it is connected. */
+export function shell(session, onLang, { live: withLive = false } = {}) {
   const bar = document.createElement('header');
   bar.className = 'topbar';
   const logo = document.createElement('div');
@@ -37,9 +38,7 @@ export function shell(session, onLang) {
   out.type = 'button';
   out.dataset.i18n = 'nav.logout';
   out.addEventListener('click', () => void logout());
-  // Only pages with a live stream (police console, household page) show its indicator.
-  const streams = session.role === 'officer' || session.role === 'household';
-  bar.append(logo, nav, spacer, ...(streams ? [live] : []), who, lang, out);
+  bar.append(logo, nav, spacer, ...(withLive ? [live] : []), who, lang, out);
   document.body.prepend(bar);
   applyI18n();
   langSwitcher(lang, onLang);

@@ -93,6 +93,7 @@ export default {
   'hh.online': 'Online', 'hh.offline': 'Offline', 'hh.unknown': 'Unknown',
   'hh.locked': 'Locked', 'hh.unlocked': 'Unlocked', 'hh.doorOpen': 'Door open', 'hh.doorClosed': 'Door closed',
   'hh.battery': 'Battery {n}%',
+  'cam.streaming': 'Streaming', 'cam.reconnecting': 'Reconnecting', 'cam.lost': 'Signal lost', 'cam.blinded': 'Covered',
   'hh.camera': 'Camera',
   'hh.sos': 'SOS',
   'hh.sosHint': 'Press when you need the police now.',

@@ -93,6 +93,7 @@ export default {
   'hh.online': 'Trực tuyến', 'hh.offline': 'Mất kết nối', 'hh.unknown': 'Chưa rõ',
   'hh.locked': 'Đã khóa', 'hh.unlocked': 'Chưa khóa', 'hh.doorOpen': 'Cửa mở', 'hh.doorClosed': 'Cửa đóng',
   'hh.battery': 'Pin {n}%',
+  'cam.streaming': 'Đang ghi hình', 'cam.reconnecting': 'Đang kết nối lại', 'cam.lost': 'Mất tín hiệu', 'cam.blinded': 'Bị che',
   'hh.camera': 'Camera',
   'hh.sos': 'SOS',
   'hh.sosHint': 'Bấm khi cần công an đến ngay.',
