@@ -1,6 +1,10 @@
 import type { Box, Detection, Polygon, Region } from './types.ts';
-import type { DecodedFrame } from './frames/decode.ts';
-import { createMotionDetector, defaultMotionConfig, type MotionConfig, type MotionEvent, type MotionDetector } from './motion/index.ts';
+import { KhoaError } from '@khoa/protocol';
+import { decodeGrey, decodeImage, defaultDecodeLimits, probeImage, type DecodedFrame, type DecodeLimits } from './frames/decode.ts';
+import {
+  createMotionDetector, defaultMotionConfig, planeSize, toGreyPlane,
+  type GreyPlane, type MotionConfig, type MotionEvent, type MotionDetector, type MotionResult,
+} from './motion/index.ts';
 import { createTracker, defaultTrackerConfig, type Track, type Tracker, type TrackerConfig } from './track/index.ts';
 import { planRegions, wholeFrameTiles, defaultRegionOptions } from './detect/regions.ts';
 import type { DetectRunner } from './detect/runner.ts';
@@ -44,7 +48,8 @@ export function resolveCameraConfig(c: CameraConfigInput = {}): CameraConfig {
 }
 
 export interface StageTimings {
-  decode?: number;
+  /** Header, grey plane and (when searched) RGB decoding. */
+  decode: number;
   motion: number;
   /** Region sampling + inference + output decoding. */
   detect: number;
@@ -64,101 +69,146 @@ export interface FrameAnalysis {
   alerts: PersonAlert[];
   events: MotionEvent[];
   blinded: boolean;
+  /** Source frame size. */
+  width: number;
+  height: number;
   timings: StageTimings;
 }
 
 export interface FrameInput {
-  frame: DecodedFrame;
   /** Capture time, epoch ms (drives tracking and the blinded timer). */
   ts: number;
   seq?: number;
-  /** The frame as received, for the snapshot; without it the decoded pixels are encoded. */
+  /**
+   * The frame as received. Decoded lazily: a small greyscale plane for motion always (cheap,
+   * DCT-scaled), the RGB pixels only when there is somewhere to search, and then at the
+   * smallest JPEG scale the regions allow. Also the snapshot's base.
+   */
   jpeg?: Uint8Array;
+  /** Pixels already decoded (video via ffmpeg, still images); used when there is no `jpeg`. */
+  frame?: DecodedFrame;
   /** `still`: no motion history, search the whole image. */
   mode?: 'video' | 'still';
 }
 
 const scaleBox = (b: Box, s: number): Box => [b[0] * s, b[1] * s, b[2] * s, b[3] * s];
-const scaleRegion = (r: Region, s: number): Region => ({ x: r.x * s, y: r.y * s, size: r.size * s });
+const scaleRegion = (r: Region, s: number): Region => ({ x: r.x / s, y: r.y / s, size: r.size / s });
+
+/** Largest JPEG decode shrink (1, 2, 4, 8) that keeps every region at least the model's size. */
+function shrinkFor(regions: Region[], inputSize: number): number {
+  const smallest = Math.min(...regions.map((r) => r.size));
+  let s = 1;
+  while (s < 8 && smallest / (s * 2) >= inputSize) s *= 2;
+  return s;
+}
 
 /**
  * One camera's pipeline state and its per-frame steps:
- * motion → regions (motion ∪ expected tracks) → detect → track → alerts with snapshots.
- * Runs in a worker (or inline for the CLI); everything it keeps is per camera.
+ * size → motion (grey plane) → regions (motion ∪ expected tracks) → pixels → detect →
+ * track → alerts with snapshots. Runs in a worker (or inline for the CLI).
  */
 export class CameraAnalyzer {
   private readonly motion: MotionDetector;
   private readonly tracker: Tracker;
   private readonly config: CameraConfig;
   private started = false;
+  private plane?: GreyPlane;
 
-  constructor(readonly cameraId: string, private readonly runner: DetectRunner, config: CameraConfigInput = {}) {
+  constructor(
+    readonly cameraId: string,
+    private readonly runner: DetectRunner,
+    config: CameraConfigInput = {},
+    private readonly limits: DecodeLimits = defaultDecodeLimits,
+  ) {
     this.config = resolveCameraConfig(config);
     this.motion = createMotionDetector(this.config.motion);
     this.tracker = createTracker(this.config.tracker);
   }
 
   async analyze(input: FrameInput): Promise<FrameAnalysis> {
-    const { frame, ts } = input;
-    const s = frame.scale;
+    const { ts, jpeg } = input;
+    if (!jpeg && !input.frame) throw new KhoaError('KHOA_ERR_FRAME_INVALID', 'a frame needs a JPEG or decoded pixels');
     const n = this.runner.detector.inputSize;
-
-    const t0 = performance.now();
     const still = input.mode === 'still';
-    const m = still ? undefined : this.motion.update(frame, ts);
-    const motionBoxes = m?.boxes ?? [];
-    const t1 = performance.now();
+    let decodeMs = 0;
 
-    // Where to look: motion and where tracked people should be now. The whole frame for a
-    // still image, a camera's first frame (someone may already stand there, and a still
-    // person makes no motion) and right after a lighting change (a person may have caused it).
+    // Size, then motion on a small greyscale plane.
+    let t = performance.now();
+    const probe = input.frame ? { width: input.frame.sourceWidth, height: input.frame.sourceHeight } : await probeImage(jpeg!, this.limits);
+    const { width: W, height: H } = probe;
+    let m: MotionResult | undefined;
+    let motionMs = 0;
+    if (!still) {
+      const size = planeSize(W, H, this.config.motion.planeHeight);
+      let plane: GreyPlane;
+      if (input.frame) {
+        decodeMs += performance.now() - t;
+        t = performance.now();
+        plane = this.plane = toGreyPlane(input.frame, this.config.motion.planeHeight, this.plane);
+      } else {
+        const data = await decodeGrey(jpeg!, probe, size.width, size.height, this.limits);
+        plane = { data, width: size.width, height: size.height, factor: W / size.width };
+        decodeMs += performance.now() - t;
+        t = performance.now();
+      }
+      m = this.motion.update(plane, ts, W, H);
+      motionMs = performance.now() - t;
+    } else decodeMs += performance.now() - t;
+
+    // Where to look, in source pixels: motion and where tracked people should be now. The whole
+    // frame for a still image, a camera's first frame (someone may already stand there, and a
+    // still person makes no motion) and right after a lighting change (a person may have caused it).
     const wholeFrame = still || !this.started || m?.events.includes('recalibrated');
     this.started = true;
     const regions = wholeFrame
-      ? wholeFrameTiles(frame.width, frame.height)
+      ? wholeFrameTiles(W, H)
       : m?.blinded
         ? []
-        : planRegions([...motionBoxes, ...this.tracker.expectedBoxes().map((b) => scaleBox(b, 1 / s))], frame.width, frame.height, {
-            ...defaultRegionOptions,
-            inputSize: n,
-            maxRegions: this.config.maxRegions,
-          });
-    const found = await this.runner.detect(frame, regions);
-    const candidates = found.detections.map((d) => ({ ...d, box: scaleBox(d.box, s) }));
-    const t2 = performance.now();
+        : planRegions([...(m?.boxes ?? []), ...this.tracker.expectedBoxes(ts)], W, H, { ...defaultRegionOptions, inputSize: n, maxRegions: this.config.maxRegions });
 
-    const { tracks, alerts } = this.tracker.update(candidates, ts, frame.sourceWidth, frame.sourceHeight);
-    const t3 = performance.now();
+    // Pixels only when there is somewhere to look.
+    let candidates: Detection[] = [];
+    let detectMs = 0, inferMs = 0;
+    let frame = input.frame;
+    if (regions.length > 0) {
+      t = performance.now();
+      frame ??= await decodeImage(jpeg!, this.limits, probe, shrinkFor(regions, n));
+      decodeMs += performance.now() - t;
+      t = performance.now();
+      const found = await this.runner.detect(frame, regions.map((r) => scaleRegion(r, frame!.scale)));
+      candidates = found.detections.map((d) => ({ ...d, box: scaleBox(d.box, frame!.scale) }));
+      detectMs = performance.now() - t;
+      inferMs = found.inferMs;
+    }
 
+    t = performance.now();
+    const { tracks, alerts } = this.tracker.update(candidates, ts, W, H);
+    const trackMs = performance.now() - t;
+
+    t = performance.now();
     const personAlerts: PersonAlert[] = [];
     for (const a of alerts) {
-      const boxes = tracks.filter((t) => t.lastSeen === ts).map((t) => ({ box: t.box, label: `${t.label} ${t.score.toFixed(2)}`, primary: t.id === a.id }));
-      const source = input.jpeg
-        ? { jpeg: input.jpeg, width: frame.sourceWidth, height: frame.sourceHeight }
-        : { raw: frame };
-      const drawn = input.jpeg ? boxes : boxes.map((b) => ({ ...b, box: scaleBox(b.box, 1 / s) }));
-      personAlerts.push({
-        cameraId: this.cameraId,
-        trackId: a.id,
-        score: a.score,
-        box: a.box,
-        ts,
-        ...(input.seq !== undefined && { seq: input.seq }),
-        snapshot: await renderSnapshot(source, drawn),
-      });
+      const boxes = tracks.filter((tr) => tr.lastSeen === ts).map((tr) => ({ box: tr.box, label: `${tr.label} ${tr.score.toFixed(2)}`, primary: tr.id === a.id }));
+      // Draw on the JPEG as received when there is one (source pixels); else on the pixels.
+      const snapshot = jpeg
+        ? await renderSnapshot({ jpeg, width: W, height: H }, boxes)
+        : await renderSnapshot({ raw: frame! }, boxes.map((b) => ({ ...b, box: scaleBox(b.box, 1 / frame!.scale) })));
+      personAlerts.push({ cameraId: this.cameraId, trackId: a.id, score: a.score, box: a.box, ts, ...(input.seq !== undefined && { seq: input.seq }), snapshot });
     }
-    const t4 = performance.now();
+    const snapshotMs = performance.now() - t;
 
     return {
-      motion: still || motionBoxes.length > 0,
-      motionBoxes: motionBoxes.map((b) => scaleBox(b, s)),
-      regions: regions.map((r) => scaleRegion(r, s)),
+      motion: still || (m?.boxes.length ?? 0) > 0,
+      motionBoxes: m?.boxes ?? [],
+      regions,
       detections: candidates.filter((d) => d.score >= this.config.reportScore),
       tracks,
       alerts: personAlerts,
       events: m?.events ?? [],
       blinded: m?.blinded ?? false,
-      timings: { motion: t1 - t0, detect: t2 - t1, infer: found.inferMs, track: t3 - t2, snapshot: t4 - t3 },
+      width: W,
+      height: H,
+      timings: { decode: decodeMs, motion: motionMs, detect: detectMs, infer: inferMs, track: trackMs, snapshot: snapshotMs },
     };
   }
 

@@ -145,7 +145,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     for (const t of r.timings ? (Object.entries(r.timings) as [string, number | undefined][]) : []) {
       if (t[1] !== undefined) metrics.stageSeconds.observe({ stage: t[0] }, t[1] / 1000);
     }
-    const total = (r.timings.decode ?? 0) + r.timings.motion + r.timings.detect + r.timings.track + r.timings.snapshot;
+    const total = r.timings.decode + r.timings.motion + r.timings.detect + r.timings.track + r.timings.snapshot;
     metrics.stageSeconds.observe({ stage: 'total' }, total / 1000);
     for (const e of r.events) {
       const state: CameraState = e === 'blinded' ? 'blinded' : e === 'unblinded' ? 'clear' : 'recalibrated';

@@ -3,7 +3,6 @@ import { errorCatalogue, isKhoaError } from '@khoa/protocol';
 import { loadDetector } from './load.ts';
 import { DetectRunner } from './runner.ts';
 import { CameraAnalyzer, type CameraConfigInput } from '../camera.ts';
-import { decodeImage } from '../frames/decode.ts';
 import type { FromWorker, ToWorker, WireAlert, WorkerInit } from '../pool/messages.ts';
 
 /**
@@ -33,7 +32,7 @@ try {
   const configs = new Map<string, CameraConfigInput>();
   const cameraOf = (id: string): CameraAnalyzer => {
     let c = cameras.get(id);
-    if (!c) cameras.set(id, (c = new CameraAnalyzer(id, runner, configs.get(id))));
+    if (!c) cameras.set(id, (c = new CameraAnalyzer(id, runner, configs.get(id), init.decode)));
     return c;
   };
 
@@ -54,11 +53,8 @@ try {
       case 'frame': {
         try {
           const jpeg = new Uint8Array(msg.jpeg);
-          const t0 = performance.now();
-          const frame = await decodeImage(jpeg, init.decode);
-          const decodeMs = performance.now() - t0;
           const camera = cameraOf(msg.cameraId);
-          const a = await camera.analyze({ frame, ts: msg.ts, jpeg, ...(msg.seq !== undefined && { seq: msg.seq }) });
+          const a = await camera.analyze({ ts: msg.ts, jpeg, ...(msg.seq !== undefined && { seq: msg.seq }) });
           const alerts: WireAlert[] = a.alerts.map((x) => ({
             trackId: x.trackId, score: x.score, box: x.box, ts: x.ts, ...(x.seq !== undefined && { seq: x.seq }), snapshot: ownBuffer(x.snapshot),
           }));
@@ -69,8 +65,8 @@ try {
               cameraId: msg.cameraId,
               result: {
                 motion: a.motion, motionBoxes: a.motionBoxes, regions: a.regions, detections: a.detections, tracks: a.tracks,
-                events: a.events, blinded: a.blinded, width: frame.sourceWidth, height: frame.sourceHeight,
-                timings: { ...a.timings, decode: decodeMs },
+                events: a.events, blinded: a.blinded, width: a.width, height: a.height,
+                timings: a.timings,
               },
               alerts,
               cameraBytes: camera.memoryBytes(),

@@ -34,17 +34,22 @@ function mapSharpError(err: unknown, bytes: number): KhoaError {
   return new KhoaError('KHOA_ERR_IMAGE_DECODE', message, { bytes }, { cause: err });
 }
 
+export interface ImageProbe {
+  width: number;
+  height: number;
+}
+
+const sharpOptions = (limits: DecodeLimits) => ({ limitInputPixels: limits.maxInputPixels, failOn: 'truncated' as const, sequentialRead: true });
+
 /**
- * Decodes a JPEG (or PNG, for still images) once, to packed RGB, shrinking on load when the
- * frame is wider than detection needs. The header is read first so oversized images are
- * refused before any pixel is decoded; truncated data fails instead of yielding a grey tail.
+ * Reads only the image header: its size, checked against the limits, so an oversized image
+ * (a decompression bomb) is refused before any pixel is decoded.
  */
-export async function decodeImage(input: Uint8Array, limits: DecodeLimits = defaultDecodeLimits): Promise<DecodedFrame> {
+export async function probeImage(input: Uint8Array, limits: DecodeLimits = defaultDecodeLimits): Promise<ImageProbe> {
   if (input.byteLength < 4) throw new KhoaError('KHOA_ERR_IMAGE_DECODE', 'empty image', { bytes: input.byteLength });
-  const options = { limitInputPixels: limits.maxInputPixels, failOn: 'truncated' as const, sequentialRead: true };
   let width: number | undefined, height: number | undefined;
   try {
-    ({ width, height } = await sharp(input, options).metadata());
+    ({ width, height } = await sharp(input, sharpOptions(limits)).metadata());
   } catch (err) {
     throw mapSharpError(err, input.byteLength);
   }
@@ -52,9 +57,39 @@ export async function decodeImage(input: Uint8Array, limits: DecodeLimits = defa
   if (width > limits.maxSide || height > limits.maxSide || width * height > limits.maxInputPixels) {
     throw new KhoaError('KHOA_ERR_IMAGE_TOO_LARGE', `${width}x${height}`, { width, height, maxSide: limits.maxSide, maxPixels: limits.maxInputPixels });
   }
+  return { width, height };
+}
+
+/** A greyscale plane for motion, decoded at a fraction of the size (JPEG DCT scaling: cheap). */
+export async function decodeGrey(input: Uint8Array, probe: ImageProbe, width: number, height: number, limits: DecodeLimits = defaultDecodeLimits): Promise<Uint8Array> {
   try {
-    let pipeline = sharp(input, options).removeAlpha().toColourspace('srgb');
-    if (width > limits.maxDecodeWidth) pipeline = pipeline.resize({ width: limits.maxDecodeWidth, fastShrinkOnLoad: true });
+    const { data, info } = await sharp(input, sharpOptions(limits))
+      .resize(width, height, { fit: 'fill', fastShrinkOnLoad: true })
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 1 || info.width !== width || info.height !== height) {
+      throw new KhoaError('KHOA_ERR_IMAGE_DECODE', `grey plane came out ${info.width}x${info.height}x${info.channels}`, { ...probe });
+    }
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  } catch (err) {
+    if (err instanceof KhoaError) throw err;
+    throw mapSharpError(err, input.byteLength);
+  }
+}
+
+/**
+ * Decodes a JPEG (or PNG, for still images) to packed RGB. `shrink` (1, 2, 4 or 8) decodes
+ * at that fraction of the size, which libjpeg does in the DCT at a fraction of the cost, when
+ * every region to search is at least that many times larger than the model input; frames wider
+ * than `maxDecodeWidth` are shrunk too. Truncated data fails instead of yielding a grey tail.
+ */
+export async function decodeImage(input: Uint8Array, limits: DecodeLimits = defaultDecodeLimits, probe?: ImageProbe, shrink = 1): Promise<DecodedFrame> {
+  const { width, height } = probe ?? (await probeImage(input, limits));
+  try {
+    const target = Math.min(Math.ceil(width / shrink), limits.maxDecodeWidth);
+    let pipeline = sharp(input, sharpOptions(limits)).removeAlpha().toColourspace('srgb');
+    if (target < width) pipeline = pipeline.resize({ width: target, fastShrinkOnLoad: true });
     const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new KhoaError('KHOA_ERR_IMAGE_DECODE', `decoded to ${info.channels} channels`, { channels: info.channels });
     return {

@@ -1,7 +1,7 @@
-import type { Box, RgbImage } from '../types.ts';
+import type { Box } from '../types.ts';
 import type { Polygon } from '../types.ts';
 import type { MotionConfig, MotionDetector, MotionEvent, MotionResult } from './index.ts';
-import { toGreyPlane, type GreyPlane } from './plane.ts';
+import type { GreyPlane } from './plane.ts';
 import { dilate, findBlobs, mergeBoxes } from './blobs.ts';
 import { pointInPolygon } from '../track/zones.ts';
 
@@ -78,11 +78,10 @@ export function createMotionDetector(config: MotionConfig): MotionDetector {
   }
 
   return {
-    update(frame: RgbImage, ts: number): MotionResult {
+    update(p: GreyPlane, ts: number, width: number, height: number): MotionResult {
       const events: MotionEvent[] = [];
       const first = !plane;
-      plane = toGreyPlane(frame, config.planeHeight, plane);
-      const p = plane;
+      plane = p;
       if (first || !background || background.length !== p.data.length) {
         reset(p);
         updateBlinded(p, ts, events);
@@ -126,14 +125,14 @@ export function createMotionDetector(config: MotionConfig): MotionDetector {
 
       if (count === 0 || blinded) return { boxes: [], changedFraction: fraction, events, blinded };
       dilate(changed, dilated, p.width, p.height, 2);
-      const f = p.factor;
+      const fx = width / p.width, fy = height / p.height;
       const boxes = mergeBoxes(findBlobs(dilated, p.width, p.height, minArea)).map(
-        (b): Box => [b[0] * f, b[1] * f, Math.min(frame.width, b[2] * f), Math.min(frame.height, b[3] * f)],
+        (b): Box => [b[0] * fx, b[1] * fy, Math.min(width, b[2] * fx), Math.min(height, b[3] * fy)],
       );
       return { boxes, changedFraction: fraction, events, blinded };
     },
     memoryBytes() {
-      return (background?.byteLength ?? 0) + previous.byteLength + changed.byteLength + dilated.byteLength + (plane?.data.byteLength ?? 0) + (mask?.byteLength ?? 0);
+      return (background?.byteLength ?? 0) + previous.byteLength + changed.byteLength + dilated.byteLength + (mask?.byteLength ?? 0);
     },
   };
 }

@@ -1,4 +1,5 @@
-import type { Box, Polygon, RgbImage } from '../types.ts';
+import type { Box, Polygon } from '../types.ts';
+import type { GreyPlane } from './plane.ts';
 
 /** Per-camera motion options (validated by the pipeline's settings schema). */
 export interface MotionConfig {
@@ -45,10 +46,15 @@ export interface MotionResult {
 
 /** Finds moving areas in a camera's frames. One instance per camera: it holds the background. */
 export interface MotionDetector {
-  /** Feeds the next frame; `ts` in ms drives the blinded timer. */
-  update(frame: RgbImage, ts: number): MotionResult;
+  /**
+   * Feeds the next frame's greyscale plane (see plane.ts: made from the JPEG by the decoder
+   * or from RGB pixels); boxes come back in pixels of a frame `width` x `height`.
+   * `ts` in ms drives the blinded timer.
+   */
+  update(plane: GreyPlane, ts: number, width: number, height: number): MotionResult;
   /** Bytes held for this camera (background, buffers). */
   memoryBytes(): number;
 }
 
 export { createMotionDetector } from './detector.ts';
+export { toGreyPlane, planeSize, type GreyPlane } from './plane.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMotionDetector, defaultMotionConfig, type MotionConfig, type MotionResult } from './index.ts';
+import { createMotionDetector, defaultMotionConfig, toGreyPlane, type MotionConfig, type MotionResult } from './index.ts';
 import { lavfiFrames, media } from '../testing/media.ts';
 import { dilate, findBlobs, mergeBoxes } from './blobs.ts';
 
@@ -7,7 +7,7 @@ import { dilate, findBlobs, mergeBoxes } from './blobs.ts';
 // photos from test/fixtures/media as still backgrounds.
 const run = async (graph: string, config: Partial<MotionConfig> = {}): Promise<MotionResult[]> => {
   const m = createMotionDetector({ ...defaultMotionConfig, ...config });
-  return (await lavfiFrames(graph)).map((f) => m.update(f.image, f.time * 1000));
+  return (await lavfiFrames(graph)).map((f) => m.update(toGreyPlane(f.image, 160), f.time * 1000, f.image.width, f.image.height));
 };
 const photo = (name: string, seconds: number, extra = ''): string =>
   `movie=${media(name)},loop=loop=-1:size=1:start=0,fps=5,scale=640:360,setsar=1${extra},trim=duration=${seconds}`;

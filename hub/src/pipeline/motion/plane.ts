@@ -14,6 +14,12 @@ export function planeFactor(h: number, target: number): number {
   return Math.max(1, Math.round(h / target));
 }
 
+/** Size of the motion plane for a frame: the same whether it is made from a JPEG or from RGB. */
+export function planeSize(w: number, h: number, target: number): { width: number; height: number } {
+  const f = planeFactor(h, target);
+  return { width: Math.max(1, Math.floor(w / f)), height: Math.max(1, Math.floor(h / f)) };
+}
+
 /**
  * Shrinks an RGB frame to a greyscale plane by averaging f×f blocks (luma weights
  * 77/150/29 ≈ BT.601, in integers). Averaging, not sampling, so sensor noise and JPEG

@@ -15,6 +15,10 @@ export interface TrackerConfig {
   zones: Polygon[];
   /** An alerted track that ended is remembered this long: a new track where it stood inherits "alerted". */
   reidentifyMs: number;
+  /** A confirmed track whose box hardly moved over this long is stationary... */
+  stationaryAfterMs: number;
+  /** ...and is looked at again only this often (must stay below maxMissedMs). */
+  stationaryRecheckMs: number;
 }
 
 export const defaultTrackerConfig: TrackerConfig = {
@@ -25,6 +29,8 @@ export const defaultTrackerConfig: TrackerConfig = {
   historySize: 9,
   zones: [],
   reidentifyMs: 60_000,
+  stationaryAfterMs: 3000,
+  stationaryRecheckMs: 1000,
 };
 
 /** One object followed over frames, boxes in source-frame pixels. */
@@ -55,8 +61,13 @@ export interface TrackUpdate {
 export interface Tracker {
   /** Feeds the detections of one frame (source pixels) taken at `ts` ms. */
   update(detections: Detection[], ts: number, width: number, height: number): TrackUpdate;
-  /** Where live tracks are expected next (last box moved by last motion): detection looks there too. */
-  expectedBoxes(): Box[];
+  /**
+   * Where detection should look for tracks at `ts` (last box moved by its last motion):
+   * tracks being confirmed and moving ones every frame; a confirmed person standing still
+   * only every `stationaryRecheckMs`; a track that failed to confirm not at all (a false
+   * positive on a static thing would otherwise cost an inference on every frame forever).
+   */
+  expectedBoxes(ts: number): Box[];
 }
 
 export { createTracker } from './tracker.ts';

@@ -54,6 +54,31 @@ describe('tracker', () => {
     expect(feed(walk(15), { zones })).toEqual([]);
   });
 
+  it('looks again at a standing person about once a second, and gives up on an unconfirmed thing', () => {
+    const t = createTracker(defaultTrackerConfig);
+    const standing = person([600, 200, 700, 500]);
+    const looks: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const ts = i * 200;
+      const want = t.expectedBoxes(ts).length;
+      looks.push(want);
+      t.update(i === 0 || want ? [standing] : [], ts, W, H);
+    }
+    // Looked at every frame until stationary for 3 s, then every fifth frame (1 s at 5 fps).
+    expect(looks.slice(1, 15).every((n) => n === 1)).toBe(true);
+    expect(looks.slice(20).filter((n) => n === 1).length).toBeLessThanOrEqual(5);
+    expect(looks.slice(20).filter((n) => n === 1).length).toBeGreaterThanOrEqual(3);
+
+    const u = createTracker(defaultTrackerConfig);
+    const lowScore = person([100, 100, 150, 250], 0.32); // e.g. a statue, a coat on a hook
+    const asked: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      asked.push(u.expectedBoxes(i * 200).length);
+      u.update([lowScore], i * 200, W, H);
+    }
+    expect(asked.slice(6).every((n) => n === 0)).toBe(true);
+  });
+
   it('zones: point in polygon', () => {
     const tri: [number, number][] = [[0, 0], [1, 0], [0, 1]];
     expect(pointInPolygon([0.2, 0.2], tri)).toBe(true);

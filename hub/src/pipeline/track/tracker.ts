@@ -6,6 +6,9 @@ import { inZones } from './zones.ts';
 interface LiveTrack extends Track {
   scores: number[];
   prev: Box;
+  /** Recent boxes with their times, for the stationary test. */
+  trail: { at: number; box: Box }[];
+  lookedAt: number;
 }
 
 /** Lower median: with an even count the smaller middle value, so half the frames must reach the score. */
@@ -69,6 +72,8 @@ export function createTracker(config: TrackerConfig): Tracker {
         if (t.scores.length > config.historySize) t.scores.shift();
         t.hits++;
         t.lastSeen = ts;
+        t.trail.push({ at: ts, box: det.box });
+        while (t.trail.length > 2 && ts - t.trail[1]!.at >= config.stationaryAfterMs) t.trail.shift();
       }
 
       // Start tracks; one that resumes where an alerted person was is that person.
@@ -80,6 +85,7 @@ export function createTracker(config: TrackerConfig): Tracker {
         live.push({
           id: nextId++, label: det.label, box: det.box, prev: det.box, score: det.score, scores: [det.score], hits: 1,
           firstSeen: ts, lastSeen: ts, confirmed: false, alerted: resumed >= 0, inZone: false,
+          trail: [{ at: ts, box: det.box }], lookedAt: ts,
         });
       });
 
@@ -102,12 +108,19 @@ export function createTracker(config: TrackerConfig): Tracker {
       }
       return { tracks: live.map(view), alerts };
     },
-    expectedBoxes() {
-      return live.map((t) => {
-        const dx = (t.box[0] + t.box[2] - t.prev[0] - t.prev[2]) / 2;
-        const dy = (t.box[1] + t.box[3] - t.prev[1] - t.prev[3]) / 2;
-        return [t.box[0] + dx, t.box[1] + dy, t.box[2] + dx, t.box[3] + dy] as Box;
-      });
+    expectedBoxes(ts) {
+      const out: Box[] = [];
+      for (const t of live) {
+        if (!t.confirmed && t.hits > config.confirmFrames + 2) continue; // failed to confirm
+        const oldest = t.trail[0]!;
+        const stationary = t.confirmed && ts - oldest.at >= config.stationaryAfterMs && iou(oldest.box, t.box) >= 0.8;
+        if (stationary && ts - t.lookedAt < config.stationaryRecheckMs) continue;
+        t.lookedAt = ts;
+        const dx = stationary ? 0 : (t.box[0] + t.box[2] - t.prev[0] - t.prev[2]) / 2;
+        const dy = stationary ? 0 : (t.box[1] + t.box[3] - t.prev[1] - t.prev[3]) / 2;
+        out.push([t.box[0] + dx, t.box[1] + dy, t.box[2] + dx, t.box[3] + dy]);
+      }
+      return out;
     },
   };
 }
