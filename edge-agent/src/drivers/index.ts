@@ -1,3 +1,4 @@
+import { esphomeDriver } from './esphome.ts';
 import { gpioDriver } from './gpio.ts';
 import { simulatorDriver } from './simulator.ts';
 import { zigbee2mqttDriver } from './zigbee2mqtt.ts';
@@ -11,4 +12,5 @@ export const builtinDrivers: Record<string, LockDriverFactory> = {
   [simulatorDriver.key]: simulatorDriver,
   [gpioDriver.key]: gpioDriver,
   [zigbee2mqttDriver.key]: zigbee2mqttDriver,
+  [esphomeDriver.key]: esphomeDriver,
 };
