@@ -1,4 +1,5 @@
 import { startTestHub, type TestHub } from '../hub/src/testing/harness.ts';
+import { dbTargets, type TestDbTarget } from '../hub/src/testing/databases.ts';
 import { addArea } from '../hub/src/storage/areas.ts';
 import { addHousehold } from '../hub/src/storage/households.ts';
 import { consoleDb, type ConsoleDb } from '../hub/src/storage/console-tables.ts';
@@ -31,8 +32,8 @@ export interface ConsoleFixture {
   close(): Promise<void>;
 }
 
-export async function startConsoleFixture(settings: Record<string, unknown> = {}): Promise<ConsoleFixture> {
-  const t = await startTestHub(undefined, settings);
+export async function startConsoleFixture(settings: Record<string, unknown> = {}, target: TestDbTarget = dbTargets[0]!): Promise<ConsoleFixture> {
+  const t = await startTestHub(target, settings);
   const k = t.hub.db.kysely;
   await addArea(k, { id: 'tinh', level: 'province', name: 'Tỉnh Bắc Giang' });
   await addArea(k, { id: 'xa-a', parentId: 'tinh', level: 'commune', name: 'Xã Phượng Sơn', kind: 'rural' });
