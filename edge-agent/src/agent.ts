@@ -114,7 +114,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
   const log = (options.log ?? createLogger()).child({ deviceId: device.deviceId, householdId: device.householdId });
   const metrics = options.metrics ?? createAgentMetrics();
   const events = new EventEmitter<AgentEvents>();
-  const cameras = options.cameras ?? (config.cameras?.length ? [await configuredCameras(config.cameras, { log, registry: metrics.registry })] : []);
+  const cameras = options.cameras ?? (config.cameras?.length ? await loadConfiguredCameras(config.cameras, log, metrics) : []);
   let stopped = false;
 
   const queue = openStorage(config.dataDir, () => EventQueue.open({
@@ -312,5 +312,18 @@ function openStorage<T>(dataDir: string, open: () => T): T {
     if (err instanceof KhoaError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new KhoaError('KHOA_ERR_STORAGE', `data dir ${dataDir}: ${code}`, { dataDir, code }, { cause: err });
+  }
+}
+
+/**
+ * Camera code pulls in native modules (sharp) and ffmpeg; if it cannot load on this device the
+ * agent still runs its locks, which matter more than pictures, and says why cameras are missing.
+ */
+async function loadConfiguredCameras(entries: readonly unknown[], log: Logger, metrics: AgentMetrics): Promise<CameraProvider[]> {
+  try {
+    return [await configuredCameras(entries, { log, registry: metrics.registry })];
+  } catch (err) {
+    log.error({ err }, 'camera support failed to load; running without cameras');
+    return [];
   }
 }
