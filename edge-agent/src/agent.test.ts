@@ -128,6 +128,15 @@ describe('agent link', () => {
     await obs.waitFor((m) => m.payload.toString() === 'offline');
   });
 
+  it('stops promptly while a connection attempt is still pending', async () => {
+    // A non-routable address: the TCP handshake hangs (or fails at once, depending on the network).
+    const agent = await startAgent(testConfig('mqtt://10.255.255.1:1883'), { log: quietLog(), tuning: { ...FAST, connectTimeoutMs: 10_000 } });
+    await new Promise((r) => setTimeout(r, 50));
+    const t = Date.now();
+    await agent.stop();
+    expect(Date.now() - t).toBeLessThan(2500);
+  });
+
   it('sends heartbeats with the queue depth', async () => {
     const b = await broker();
     const obs = await watcher(b.url);

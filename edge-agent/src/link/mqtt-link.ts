@@ -96,7 +96,8 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     const client = this.client;
     this.client = null;
     if (!client) return;
-    if (this.up) {
+    // From CONNACK on `online` may be out already, so `offline` must follow even before `up`.
+    if (client.connected) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 2000);
         client.publish(this.opts.statusTopic, 'offline', { qos: 1, retain: true }, () => {
@@ -106,7 +107,14 @@ export class MqttLink extends EventEmitter<LinkEvents> {
       });
     }
     this.markDown('stopped');
-    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    // A clean DISCONNECT when there is a connection; a client still connecting is just dropped.
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 2000);
+      client.end(!client.connected, {}, () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
   }
 
   private connectOnce(): void {
