@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { MqttClient } from 'mqtt';
-import { topics } from '@khoa/protocol';
+import { encodeFrame, topics } from '@khoa/protocol';
 import { addDevice } from '../hub/src/storage/devices.ts';
 import { hashDevicePassword } from '../hub/src/broker/credentials.ts';
 import { waitFor } from '../hub/src/testing/harness.ts';
@@ -146,10 +146,25 @@ describe('advisories, survey, sharing and the audit log through the pages', () =
     await home.click('#share button.primary');
     await home.waitForSelector('#share-state.notice');
 
+    // While shared, the officer sees the camera's latest frame from an alert of the household.
+    const jpeg = readFileSync(join(import.meta.dirname, 'fixtures/media/home.jpg'));
+    agent.publish(topics.camFrame(dev, 'cong'), encodeFrame({ seq: 1, ts: Date.now(), width: 512, height: 512, keyframe: true, motion: false }, jpeg), { qos: 0 });
+    const tipAlert = await f.db.selectFrom('alerts').select('id').where('household_id', '=', 'ho-a').where('kind', '=', 'tip').executeTakeFirstOrThrow();
+    await police.setViewportSize({ width: 1280, height: 800 });
+    await police.goto(`${f.base}/console.html?status=all`);
+    await police.selectOption('#f-status', 'all');
+    await police.click(`.alert-item[data-alert-id="${tipAlert.id}"]`);
+    await police.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('#shared-frame');
+      return !!img && img.complete && img.naturalWidth > 0;
+    });
+    await police.screenshot({ path: join(SHOTS, 'console-shared-camera.png') });
+
     const actx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const admin = await actx.newPage();
     await loginThroughPage(admin, f.base, 'admin', '/audit.html');
     await admin.waitForSelector('#audit-rows tr[data-action="camera.share"]');
+    await admin.waitForSelector('#audit-rows tr[data-action="shared_camera.view"]');
     await admin.screenshot({ path: join(SHOTS, 'audit.png') });
     await Promise.all([pctx.close(), hctx.close(), actx.close()]);
   });

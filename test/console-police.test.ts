@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { hashDevicePassword } from '../hub/src/broker/credentials.ts';
 import { ApiClient, insertBulkAlerts, startConsoleFixture, type ConsoleFixture } from './console-fixture.ts';
 import { launchChromium, loginThroughPage } from './console-browser.ts';
+import { createUser } from '../hub/src/accounts/index.ts';
 
 /** Screenshots are kept as test artefacts here (git-ignored). */
 export const SHOTS = join(import.meta.dirname, '.cache', 'screenshots');
@@ -90,6 +91,10 @@ describe('police console in Chromium', () => {
     await page.locator(`.alert-item[data-alert-id="${person!.id}"]`).waitFor({ state: 'detached' });
     await page.click('.alert-item[data-kind=door_forced]');
     await page.screenshot({ path: join(SHOTS, 'console.png'), fullPage: false });
+    // Older history comes page by page.
+    const before = await page.locator('.alert-item').count();
+    await page.click('#more');
+    await page.waitForFunction((n) => document.querySelectorAll('.alert-item').length > n, before);
     console.log(JSON.stringify({ figure: 'mqtt_event_to_browser_ms', value: lockLatencyMs }));
     console.log(JSON.stringify({ figure: 'console_first_page_ms_10k_alerts', value: firstPageMs }));
 
@@ -121,6 +126,28 @@ describe('police console in Chromium', () => {
       expect((await c.get(`/api/alerts/${id}/snapshot`)).status).toBe(404);
     }
     await page.screenshot({ path: join(SHOTS, 'console-other-commune.png') });
+    await ctx.close();
+  });
+});
+
+describe('first sign-in', () => {
+  it('makes a new officer replace the generated password before anything else', async () => {
+    const { password } = await createUser(f.db, { username: 'police.new', role: 'officer', areaId: 'xa-a', displayName: 'Cán bộ mới' });
+    const api = new ApiClient(f.base);
+    await api.login('police.new', password);
+    expect((await api.get('/api/alerts')).status).toBe(403);
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await page.goto(`${f.base}/index.html`);
+    await page.fill('#username', 'police.new');
+    await page.fill('#password', password);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#password-form:not(.hidden)');
+    await page.screenshot({ path: join(SHOTS, 'login-change-password.png') });
+    await page.fill('#new', 'mật khẩu mới của cán bộ');
+    await page.click('#password-form button[type=submit]');
+    await page.waitForURL('**/console.html');
+    await page.waitForSelector('.alert-item');
     await ctx.close();
   });
 });

@@ -1,6 +1,6 @@
 // The police console: live alert list of the officer's area with filters and paging, the
 // selected alert's detail with its snapshot, and the workflow buttons.
-import { applyI18n, t } from './i18n.js';
+import { applyI18n, lang, t } from './i18n.js';
 import { ApiError, get, post, requireSession } from './api.js';
 import { h, setLive, shell, toast } from './shell.js';
 import { clock, keepRelativeTimesFresh, timeEl } from './time.js';
@@ -111,7 +111,26 @@ async function act(id, action, body = {}) {
   }
 }
 
+/** While the household shares a camera, its latest frame refreshes every few seconds. */
+function sharedView(id) {
+  const img = h('img', { className: 'snapshot', id: 'shared-frame', alt: t('detail.sharedView') });
+  const note = h('span', { className: 'snapshot-note', textContent: t('detail.sharedWaiting') });
+  const load = () => {
+    img.src = `/api/alerts/${id}/shared-frame?t=${Date.now()}`;
+  };
+  img.onload = () => {
+    note.textContent = t('detail.sharedLive', { time: new Date().toLocaleTimeString(lang() === 'vi' ? 'vi-VN' : 'en-GB') });
+  };
+  img.onerror = () => {
+    note.textContent = t('detail.sharedWaiting');
+  };
+  load();
+  state.sharedTimer = setInterval(load, 3000);
+  return h('div', { className: 'snapshot-wrap' }, img, note);
+}
+
 async function openDetail(id) {
+  clearInterval(state.sharedTimer);
   state.selected = id;
   for (const li of $('alerts').children) li.classList.toggle('selected', li.dataset.alertId === String(id));
   const d = await get(`/alerts/${id}`);
@@ -130,7 +149,7 @@ async function openDetail(id) {
   }
   const snapshot = a.hasSnapshot
     ? h('div', { className: 'snapshot-wrap' }, h('img', { className: 'snapshot', id: 'snapshot', src: `/api/alerts/${id}/snapshot`, alt: t(`kind.${a.kind}`) }), h('span', { className: 'snapshot-note', textContent: t('detail.snapshotLogged') }))
-    : h('p', { className: 'muted', textContent: t('detail.noSnapshot') });
+    : ['tip', 'sos'].includes(a.kind) ? null : h('p', { className: 'muted', textContent: t('detail.noSnapshot') });
   const tip = d.tip
     ? h('div', { className: 'panel tip-box' }, h('h3', { textContent: t('detail.tip') }), h('p', { textContent: d.tip.text }), d.tip.hasPhoto ? h('img', { className: 'snapshot', src: `/api/alerts/${id}/tip-photo`, alt: t('detail.tip') }) : null)
     : null;
@@ -140,6 +159,7 @@ async function openDetail(id) {
     h('div', { className: 'head' }, h('h2', { textContent: t(`kind.${a.kind}`) }), h('span', { className: `badge st-${a.status}`, id: 'detail-status', textContent: t(`status.${a.status}`) }), a.overdue ? h('span', { className: 'badge overdue', textContent: t('overdue') }) : null),
     a.detail ? h('p', { className: 'muted', textContent: a.detail }) : null,
     d.sharedUntil ? h('p', { className: 'notice', textContent: t('detail.shared', { time: clock(d.sharedUntil) }) }) : null,
+    d.sharedUntil ? sharedView(id) : null,
     snapshot,
     tip,
     h('dl', { className: 'facts' },

@@ -7,12 +7,15 @@ import type { SendCommand } from '../../commands/send-command.ts';
 import type { RaiseAlert } from '../../alerts/raise.ts';
 import type { Logger } from '../../log.ts';
 import type { ConsoleLive } from './live.ts';
+import type { SharedFrames } from './shared-frames.ts';
 
 /** Everything the console's route files share, built once by the plugin in index.ts. */
 export interface ConsoleContext {
   db: ConsoleDb;
   accounts: Accounts;
   live: ConsoleLive;
+  /** Latest frames of cameras households share with police. */
+  shared: SharedFrames;
   send: SendCommand;
   /** The hub's broker, for fire-and-forget commands (advisories). */
   broker: () => Aedes;

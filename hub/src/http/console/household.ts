@@ -85,6 +85,8 @@ export function householdRoutes(ctx: ConsoleContext): FastifyPluginAsync {
       if (!cameras.some((c) => c.device_id === req.body.deviceId && c.camera_id === req.body.cameraId)) throw new KhoaError('KHOA_ERR_HTTP_NOT_FOUND', 'camera');
       const until = ctx.now() + req.body.minutes * 60_000;
       await shareCamera(ctx.db, { householdId: id, deviceId: req.body.deviceId, cameraId: req.body.cameraId, until, by: p.username }, ctx.now());
+      // Listen from now on, so the police have a picture as soon as they look.
+      ctx.shared.watch({ householdId: id, deviceId: req.body.deviceId }, req.body.cameraId, until);
       await writeAudit(ctx.db, { username: p.username, role: p.role, action: 'camera.share', target: `camera:${req.body.deviceId}/${req.body.cameraId}`, householdId: id, ip: req.ip, detail: `${req.body.minutes} min` }, ctx.now());
       return { until };
     });
@@ -92,6 +94,7 @@ export function householdRoutes(ctx: ConsoleContext): FastifyPluginAsync {
     app.post('/household/share/stop', { config: HOUSEHOLD }, async (req) => {
       const p = who(req);
       await stopSharing(ctx.db, own(p));
+      ctx.shared.stopHousehold(own(p));
       await writeAudit(ctx.db, { username: p.username, role: p.role, action: 'camera.share_stop', target: `household:${own(p)}`, householdId: own(p), ip: req.ip }, ctx.now());
       return { ok: true };
     });

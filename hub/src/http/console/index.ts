@@ -14,6 +14,7 @@ import type { HttpDeps } from '../deps.ts';
 import { authHook } from './auth-hook.ts';
 import type { ConsoleContext } from './context.ts';
 import { ConsoleLive } from './live.ts';
+import { SharedFrames } from './shared-frames.ts';
 import { consoleRoutes } from './routes.ts';
 import { OpenApiCollector } from './openapi.ts';
 
@@ -55,6 +56,7 @@ export function consoleApi(deps: HttpDeps & ConsoleExtras): FastifyPluginAsync {
           db,
           accounts: new Accounts(db, { ...DEFAULT_ACCOUNT_SETTINGS, ...deps.accountSettings }, now),
           live: new ConsoleLive(db, deps.alerts, log, now),
+          shared: new SharedFrames(deps.broker, now),
           send: deps.send ?? sender!.send,
           broker: deps.broker,
           raise: deps.raise ?? createAlertRaiser({ db: deps.db.kysely, settings: settings.alerts, metrics: deps.metrics, log, bus: deps.alerts, now }),
@@ -76,6 +78,7 @@ export function consoleApi(deps: HttpDeps & ConsoleExtras): FastifyPluginAsync {
         app.addHook('onClose', async () => {
           clearInterval(retention);
           ctx.live.stop();
+          ctx.shared.close();
           sender?.close();
         });
 

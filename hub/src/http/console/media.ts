@@ -5,6 +5,7 @@ import { IdParams, KhoaError } from '@khoa/protocol';
 import type { Principal } from '../../accounts/index.ts';
 import { writeAudit } from '../../storage/audit-log.ts';
 import { tipPhoto } from '../../storage/tips.ts';
+import { activeShare } from '../../storage/camera-shares.ts';
 import { noStore, notFound, who, type ConsoleContext } from './context.ts';
 import { visibleAlert } from './scope.ts';
 
@@ -24,6 +25,8 @@ export function mediaRoutes(ctx: ConsoleContext): FastifyPluginAsync {
   const sendImage = (reply: FastifyReply, type: string, bytes: Buffer) =>
     noStore(reply).type(type).header('x-content-type-options', 'nosniff').header('content-disposition', 'inline').send(bytes);
 
+  const recentViews = new Map<string, number>();
+
   return async (app) => {
     app.get<{ Params: { id: string } }>('/alerts/:id/snapshot', { schema: { params: IdParams }, config: roles }, async (req, reply) => {
       const p = who(req);
@@ -39,6 +42,27 @@ export function mediaRoutes(ctx: ConsoleContext): FastifyPluginAsync {
       }
       await audit(p, req, 'snapshot.view', Number(row.id), row.household_id);
       return sendImage(reply, TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', bytes);
+    });
+
+    /**
+     * The latest frame of the camera the household shares, reachable only from one of its
+     * alerts and only while the share lasts. Logged at most once a minute per officer and
+     * alert, since the page refreshes the picture every few seconds.
+     */
+    app.get<{ Params: { id: string } }>('/alerts/:id/shared-frame', { schema: { params: IdParams }, config: { roles: ['officer'] as const } }, async (req, reply) => {
+      const p = who(req);
+      const row = await visibleAlert(ctx.db, p, Number(req.params.id));
+      const share = await activeShare(ctx.db, row.household_id, ctx.now());
+      if (!share) throw notFound('no camera is shared');
+      const frame = ctx.shared.watch({ householdId: share.household_id, deviceId: share.device_id }, share.camera_id, share.until);
+      if (!frame) throw notFound('no frame yet');
+      const key = `${p.username}:${row.id}`;
+      if ((recentViews.get(key) ?? 0) < ctx.now() - 60_000) {
+        recentViews.set(key, ctx.now());
+        if (recentViews.size > 10_000) recentViews.clear();
+        await writeAudit(ctx.db, { username: p.username, role: p.role, action: 'shared_camera.view', target: `alert:${row.id}`, householdId: row.household_id, ip: req.ip, detail: `${share.device_id}/${share.camera_id}` }, ctx.now());
+      }
+      return sendImage(reply.header('x-frame-ts', String(frame.ts)), 'image/jpeg', frame.jpeg);
     });
 
     app.get<{ Params: { id: string } }>('/alerts/:id/tip-photo', { schema: { params: IdParams }, config: roles }, async (req, reply) => {
