@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { topics, type AlertKind, type LockEvent } from '@khoa/protocol';
 import { metricValue, startTestHub, type TestHub } from '../testing/harness.ts';
+import { dbTargets } from '../testing/databases.ts';
 import { doorForced } from './door-forced.ts';
 import type { Rule } from './types.ts';
 
@@ -13,14 +14,14 @@ const MIN = 60_000;
  * storage, the rule, the alert row. Time-based rules run on `hub.rules.tick()` with the hub's
  * clock moved by the test.
  */
-describe('rules', () => {
+describe.each(dbTargets)('rules on $name', (target) => {
   let t: TestHub;
   let now = vn('2026-11-23T12:00:00');
   let seq = 0;
   const dev = { householdId: 'hh-r', deviceId: 'agent-r' };
   let c: MqttClient;
   beforeAll(async () => {
-    t = await startTestHub(undefined, { rules: { keypadFailures: 5, lowBatteryPercent: 20, lockOpenNightMinutes: 15, agentOfflineGraceMs: 5 * MIN } }, { now: () => now, ruleTimer: false });
+    t = await startTestHub(target, { rules: { keypadFailures: 5, lowBatteryPercent: 20, lockOpenNightMinutes: 15, agentOfflineGraceMs: 5 * MIN } }, { now: () => now, ruleTimer: false });
     c = await t.connect(dev.deviceId, await t.provision(dev.householdId, dev.deviceId));
   });
   afterAll(() => t?.close());

@@ -21,6 +21,8 @@ export interface Db {
   dialect: Dialect;
   /** Human-readable location without credentials (for logs and /healthz). */
   where: string;
+  /** PostgreSQL schema the tables live in, when one is configured. */
+  schema?: string | undefined;
   /** Cheap round trip for /healthz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -111,6 +113,7 @@ async function openPostgres(settings: DbSettings): Promise<Db> {
     kysely,
     dialect: 'postgres',
     where,
+    schema,
     async ping() {
       await sql`select 1`.execute(kysely);
       return true;
@@ -120,7 +123,10 @@ async function openPostgres(settings: DbSettings): Promise<Db> {
 }
 
 async function migrate(db: Db): Promise<void> {
-  const migrator = new Migrator({ db: db.kysely, provider: migrationProvider(db.dialect) });
+  // The migrator looks for its own tables across every schema it can see: without naming ours,
+  // another schema's kysely_migration tables (another hub or test run sharing the database)
+  // would make it skip creating them here.
+  const migrator = new Migrator({ db: db.kysely, provider: migrationProvider(db.dialect), ...(db.schema ? { migrationTableSchema: db.schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;

@@ -23,9 +23,12 @@ Without --out the config is printed on stdout: it holds the password, shown this
   --lock SPEC     a lock the agent drives, e.g. front:lock_with_door:simulator (repeatable)`;
 
 /** The URL an agent should use when the installer gives none: TLS if the hub has it. */
-function defaultHubUrl(settings: Settings): string {
-  const host = settings.mqtt.host === '0.0.0.0' || settings.mqtt.host === '::' ? '127.0.0.1' : settings.mqtt.host;
-  return settings.mqtt.tls ? `mqtts://${host}:${settings.mqtt.tls.port}` : `mqtt://${host}:${settings.mqtt.port}`;
+function defaultHubUrl(settings: Settings, warnLoopback: (url: string) => void): string {
+  const any = settings.mqtt.host === '0.0.0.0' || settings.mqtt.host === '::';
+  const host = any ? '127.0.0.1' : settings.mqtt.host;
+  const url = settings.mqtt.tls ? `mqtts://${host}:${settings.mqtt.tls.port}` : `mqtt://${host}:${settings.mqtt.port}`;
+  if (any || host === '127.0.0.1' || host === 'localhost') warnLoopback(url);
+  return url;
 }
 
 export const provision: CliCommand = {
@@ -65,7 +68,7 @@ export const provision: CliCommand = {
       householdId,
       deviceId,
       password,
-      hubUrl: values['hub-url'] ?? defaultHubUrl(settings),
+      hubUrl: values['hub-url'] ?? defaultHubUrl(settings, (url) => console.error(`no --hub-url: the agent will use ${url}, which only works on this machine`)),
       ca,
       dataDir: values['data-dir'],
       locks: (values.lock ?? []).map(parseLockSpec),
