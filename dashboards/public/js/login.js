@@ -18,6 +18,8 @@ function askNewPassword(currentPassword) {
   loginForm.classList.add('hidden');
   pwForm.classList.remove('hidden');
   if (currentPassword) document.getElementById('current').value = currentPassword;
+  // Lets a password manager file the new password under the right account.
+  document.getElementById('pw-username').value = document.getElementById('username').value;
   document.getElementById('new').focus();
 }
 

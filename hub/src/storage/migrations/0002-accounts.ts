@@ -12,6 +12,10 @@ export function accounts(dialect: Dialect) {
   const pk = (c: ColumnDefinitionBuilder) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement());
   return {
     async up(db: Kysely<unknown>): Promise<void> {
+      // The console lists alerts newest first and pages by (created_at, id): walking this index
+      // lets a page stop after its 50 rows instead of sorting every open alert of the commune.
+      await db.schema.createIndex('alerts_created_id').on('alerts').columns(['created_at', 'id']).execute();
+
       await db.schema
         .createTable('users')
         .addColumn('id', serial, pk)
@@ -118,6 +122,7 @@ export function accounts(dialect: Dialect) {
         .execute();
     },
     async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropIndex('alerts_created_id').execute();
       for (const t of ['camera_shares', 'surveys', 'advisories', 'tips', 'audit_log', 'alert_notes', 'sessions', 'users']) {
         await db.schema.dropTable(t).execute();
       }
