@@ -35,6 +35,8 @@ export interface AgentTuning {
   publishWindow: number;
   /** Delay before retrying a lock driver that could not open its device. */
   driverRetryMs: number;
+  /** Camera frames are dropped while more than this many bytes wait to go out. */
+  frameBacklogBytes: number;
   /** Injectable randomness for the reconnect jitter. */
   random: () => number;
 }
@@ -53,6 +55,7 @@ export const DEFAULT_TUNING: AgentTuning = {
   queueFsync: 'always',
   publishWindow: 16,
   driverRetryMs: 30_000,
+  frameBacklogBytes: 1024 * 1024,
   random: Math.random,
 };
 
@@ -170,7 +173,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     },
   });
 
-  const cameraSink = new CameraPublisher({ link, device, metrics, log, announce: () => publishRegistration() });
+  const cameraSink = new CameraPublisher({ link, device, metrics, log, announce: () => publishRegistration(), frameBacklogBytes: tuning.frameBacklogBytes });
 
   // Every driver event: seq, disk, then the link.
   const drivers = new LockDrivers({

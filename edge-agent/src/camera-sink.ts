@@ -6,7 +6,7 @@ import type { AgentMetrics } from './metrics.ts';
 
 /**
  * What camera providers publish through. Frames go out QoS 0 or are dropped (a frame from a
- * minute ago is worth nothing to the hub); camera states are retained and only the latest per
+ * minute ago is worth nothing to the hub), also when the uplink cannot keep up; camera states are retained and only the latest per
  * camera is kept while offline, sent again by `flush` on reconnect. Everything is checked
  * against the protocol before it reaches the wire.
  */
@@ -14,7 +14,15 @@ export class CameraPublisher implements CameraSink {
   private readonly pending = new Map<string, CameraStateMessage>();
 
   constructor(
-    private readonly o: { link: MqttLink; device: DeviceRef; metrics: AgentMetrics; log: Logger; announce: () => void },
+    private readonly o: {
+      link: MqttLink;
+      device: DeviceRef;
+      metrics: AgentMetrics;
+      log: Logger;
+      announce: () => void;
+      /** Frames are dropped while more than this many bytes wait to leave (a slow uplink). */
+      frameBacklogBytes: number;
+    },
   ) {}
 
   publishFrame = (cameraId: string, header: FrameHeader, jpeg: Uint8Array): boolean => {
@@ -31,6 +39,13 @@ export class CameraPublisher implements CameraSink {
     } catch (err) {
       metrics.framesDropped.inc({ reason: 'invalid' });
       log.warn({ cameraId, err }, 'frame refused');
+      return false;
+    }
+    // QoS 0 has no flow control of its own: on an uplink slower than the cameras, unsent frames
+    // would pile up in memory. Past the backlog the newest frames are dropped instead; they are
+    // stale by the time they could leave, and lock events (small) still get through.
+    if (link.bufferedBytes() > this.o.frameBacklogBytes) {
+      metrics.framesDropped.inc({ reason: 'backlog' });
       return false;
     }
     if (!link.publish(topics.camFrame(device, cameraId), payload, { qos: 0 })) {

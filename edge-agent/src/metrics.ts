@@ -20,7 +20,7 @@ export function createAgentMetrics(opts: { defaultMetrics?: boolean } = {}) {
     eventsMade: new Counter({ name: 'khoa_agent_events_total', help: 'lock events produced by drivers, by type', labelNames: ['type'] as const, registers: r }),
     eventsPublished: new Counter({ name: 'khoa_agent_events_published_total', help: 'lock events the hub acknowledged (PUBACK)', registers: r }),
     framesPublished: new Counter({ name: 'khoa_agent_frames_published_total', help: 'camera frames handed to the link', registers: r }),
-    framesDropped: new Counter({ name: 'khoa_agent_frames_dropped_total', help: 'camera frames dropped (link down or envelope invalid), by reason', labelNames: ['reason'] as const, registers: r }),
+    framesDropped: new Counter({ name: 'khoa_agent_frames_dropped_total', help: 'camera frames dropped, by reason (offline, backlog: uplink too slow, invalid)', labelNames: ['reason'] as const, registers: r }),
     commands: new Counter({ name: 'khoa_agent_commands_total', help: 'commands handled, by name and result', labelNames: ['name', 'result'] as const, registers: r }),
     commandsRejected: new Counter({ name: 'khoa_agent_commands_rejected_total', help: 'command messages refused before handling, by reason', labelNames: ['reason'] as const, registers: r }),
     driverErrors: new Counter({ name: 'khoa_agent_driver_errors_total', help: 'lock driver failures and invalid inputs, by driver', labelNames: ['driver'] as const, registers: r }),

@@ -84,6 +84,11 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     return true;
   }
 
+  /** Bytes written to the connection but not yet taken by the network (0 when there is none). */
+  bufferedBytes(): number {
+    return this.client?.stream?.writableLength ?? 0;
+  }
+
   /**
    * Publishes `offline` itself (a clean DISCONNECT suppresses the Last Will, so without this the
    * retained status would stay `online`), then disconnects.

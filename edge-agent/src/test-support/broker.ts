@@ -21,6 +21,7 @@ export interface TestBroker {
   restart(): Promise<void>;
   /** Destroys one client's socket without a DISCONNECT (its Last Will fires). */
   dropClient(clientId: string): boolean;
+
 }
 
 export interface BrokerOptions {
@@ -140,4 +141,46 @@ export async function until(cond: () => boolean, timeoutMs = 5000, what = 'condi
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * A TCP relay in front of a broker that can stop taking bytes from its clients, which is how a
+ * congested uplink looks from the Pi: writes pile up in the socket.
+ */
+export async function startStallableProxy(targetPort: number): Promise<{ port: number; url: string; stall(on: boolean): void; close(): Promise<void> }> {
+  const inbound = new Set<net.Socket>();
+  let stalled = false;
+  const server = net.createServer((a) => {
+    inbound.add(a);
+    const b = net.connect(targetPort, '127.0.0.1');
+    a.on('data', (d) => b.write(d));
+    b.on('data', (d) => a.write(d));
+    const end = () => {
+      a.destroy();
+      b.destroy();
+      inbound.delete(a);
+    };
+    a.on('close', end);
+    b.on('close', end);
+    a.on('error', end);
+    b.on('error', end);
+    if (stalled) a.pause();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    stall(on) {
+      stalled = on;
+      for (const a of inbound) {
+        if (on) a.pause();
+        else a.resume();
+      }
+    },
+    async close() {
+      for (const a of inbound) a.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
 }
