@@ -1,8 +1,8 @@
 import type { Box, Detection, Polygon, Region } from './types.ts';
 import { KhoaError } from '@khoa/protocol';
-import { decodeGrey, decodeImage, defaultDecodeLimits, probeImage, type DecodedFrame, type DecodeLimits } from './frames/decode.ts';
+import { decodeImage, defaultDecodeLimits, probeImage, type DecodedFrame, type DecodeLimits } from './frames/decode.ts';
 import {
-  createMotionDetector, defaultMotionConfig, planeSize, toGreyPlane,
+  createMotionDetector, defaultMotionConfig, toGreyPlane,
   type GreyPlane, type MotionConfig, type MotionEvent, type MotionDetector, type MotionResult,
 } from './motion/index.ts';
 import { createTracker, defaultTrackerConfig, type Track, type Tracker, type TrackerConfig } from './track/index.ts';
@@ -79,11 +79,7 @@ export interface FrameInput {
   /** Capture time, epoch ms (drives tracking and the blinded timer). */
   ts: number;
   seq?: number;
-  /**
-   * The frame as received. Decoded lazily: a small greyscale plane for motion always (cheap,
-   * DCT-scaled), the RGB pixels only when there is somewhere to search, and then at the
-   * smallest JPEG scale the regions allow. Also the snapshot's base.
-   */
+  /** The frame as received: decoded once here, and the base of the alert snapshot. */
   jpeg?: Uint8Array;
   /** Pixels already decoded (video via ffmpeg, still images); used when there is no `jpeg`. */
   frame?: DecodedFrame;
@@ -94,18 +90,10 @@ export interface FrameInput {
 const scaleBox = (b: Box, s: number): Box => [b[0] * s, b[1] * s, b[2] * s, b[3] * s];
 const scaleRegion = (r: Region, s: number): Region => ({ x: r.x / s, y: r.y / s, size: r.size / s });
 
-/** Largest JPEG decode shrink (1, 2, 4, 8) that keeps every region at least the model's size. */
-function shrinkFor(regions: Region[], inputSize: number): number {
-  const smallest = Math.min(...regions.map((r) => r.size));
-  let s = 1;
-  while (s < 8 && smallest / (s * 2) >= inputSize) s *= 2;
-  return s;
-}
-
 /**
  * One camera's pipeline state and its per-frame steps:
- * size → motion (grey plane) → regions (motion ∪ expected tracks) → pixels → detect →
- * track → alerts with snapshots. Runs in a worker (or inline for the CLI).
+ * decode → motion (grey plane) → regions (motion ∪ expected tracks) → detect → track →
+ * alerts with snapshots. Runs in a worker (or inline for the CLI).
  */
 export class CameraAnalyzer {
   private readonly motion: MotionDetector;
@@ -130,30 +118,23 @@ export class CameraAnalyzer {
     if (!jpeg && !input.frame) throw new KhoaError('KHOA_ERR_FRAME_INVALID', 'a frame needs a JPEG or decoded pixels');
     const n = this.runner.detector.inputSize;
     const still = input.mode === 'still';
-    let decodeMs = 0;
 
-    // Size, then motion on a small greyscale plane.
+    // One decode per frame (shrunk on load only past maxDecodeWidth), then motion on a small
+    // greyscale plane made from those pixels. Measured here: a separate DCT-scaled grey decode
+    // costs about what the full decode does at 360p-720p (libvips' per-call overhead dominates),
+    // so decoding twice only pays off on frames that are never searched, and loses on the rest.
     let t = performance.now();
-    const probe = input.frame ? { width: input.frame.sourceWidth, height: input.frame.sourceHeight } : await probeImage(jpeg!, this.limits);
-    const { width: W, height: H } = probe;
+    const frame = input.frame ?? (await decodeImage(jpeg!, this.limits, await probeImage(jpeg!, this.limits)));
+    const W = frame.sourceWidth, H = frame.sourceHeight;
+    const decodeMs = performance.now() - t;
     let m: MotionResult | undefined;
     let motionMs = 0;
     if (!still) {
-      const size = planeSize(W, H, this.config.motion.planeHeight);
-      let plane: GreyPlane;
-      if (input.frame) {
-        decodeMs += performance.now() - t;
-        t = performance.now();
-        plane = this.plane = toGreyPlane(input.frame, this.config.motion.planeHeight, this.plane);
-      } else {
-        const data = await decodeGrey(jpeg!, probe, size.width, size.height, this.limits);
-        plane = { data, width: size.width, height: size.height, factor: W / size.width };
-        decodeMs += performance.now() - t;
-        t = performance.now();
-      }
-      m = this.motion.update(plane, ts, W, H);
+      t = performance.now();
+      this.plane = toGreyPlane(frame, this.config.motion.planeHeight, this.plane);
+      m = this.motion.update(this.plane, ts, W, H);
       motionMs = performance.now() - t;
-    } else decodeMs += performance.now() - t;
+    }
 
     // Where to look, in source pixels: motion and where tracked people should be now. The whole
     // frame for a still image, a camera's first frame (someone may already stand there, and a
@@ -166,17 +147,12 @@ export class CameraAnalyzer {
         ? []
         : planRegions([...(m?.boxes ?? []), ...this.tracker.expectedBoxes(ts)], W, H, { ...defaultRegionOptions, inputSize: n, maxRegions: this.config.maxRegions });
 
-    // Pixels only when there is somewhere to look.
     let candidates: Detection[] = [];
     let detectMs = 0, inferMs = 0;
-    let frame = input.frame;
     if (regions.length > 0) {
       t = performance.now();
-      frame ??= await decodeImage(jpeg!, this.limits, probe, shrinkFor(regions, n));
-      decodeMs += performance.now() - t;
-      t = performance.now();
-      const found = await this.runner.detect(frame, regions.map((r) => scaleRegion(r, frame!.scale)));
-      candidates = found.detections.map((d) => ({ ...d, box: scaleBox(d.box, frame!.scale) }));
+      const found = await this.runner.detect(frame, regions.map((r) => scaleRegion(r, frame.scale)));
+      candidates = found.detections.map((d) => ({ ...d, box: scaleBox(d.box, frame.scale) }));
       detectMs = performance.now() - t;
       inferMs = found.inferMs;
     }
@@ -192,7 +168,7 @@ export class CameraAnalyzer {
       // Draw on the JPEG as received when there is one (source pixels); else on the pixels.
       const snapshot = jpeg
         ? await renderSnapshot({ jpeg, width: W, height: H }, boxes)
-        : await renderSnapshot({ raw: frame! }, boxes.map((b) => ({ ...b, box: scaleBox(b.box, 1 / frame!.scale) })));
+        : await renderSnapshot({ raw: frame }, boxes.map((b) => ({ ...b, box: scaleBox(b.box, 1 / frame.scale) })));
       personAlerts.push({ cameraId: this.cameraId, trackId: a.id, score: a.score, box: a.box, ts, ...(input.seq !== undefined && { seq: input.seq }), snapshot });
     }
     const snapshotMs = performance.now() - t;

@@ -47,6 +47,18 @@ describe('decode', () => {
     expect(await code(decodeImage(Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0])))).toBe('KHOA_ERR_IMAGE_DECODE');
   });
 
+  it('reads JPEG sizes from the header like libvips does', async () => {
+    const { jpegSize } = await import('./jpeg-header.ts');
+    for (const name of ['messi5.jpg', 'astronaut.jpg', 'building.jpg', 'home.jpg']) {
+      const buf = await readFile(media(name));
+      const meta = await sharp(buf).metadata();
+      expect(jpegSize(buf), name).toEqual({ width: meta.width, height: meta.height });
+    }
+    const progressive = await sharp(media('fruits.jpg')).jpeg({ progressive: true }).toBuffer();
+    expect(jpegSize(progressive)).toEqual({ width: 512, height: 480 });
+    expect(jpegSize(Buffer.from('GIF89a'))).toBeUndefined();
+  });
+
   it('refuses a decompression bomb from its header, before decoding', async () => {
     // A real 64x64 JPEG whose SOF0 header is patched to claim 30000x30000 pixels.
     const jpeg = Buffer.from(await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } }).jpeg().toBuffer());

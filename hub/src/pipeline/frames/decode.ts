@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { KhoaError } from '@khoa/protocol';
 import type { RgbImage } from '../types.ts';
+import { jpegSize } from './jpeg-header.ts';
 
 export interface DecodeLimits {
   /** Refuse images with more pixels than this before decoding them (decompression bombs). */
@@ -47,11 +48,13 @@ const sharpOptions = (limits: DecodeLimits) => ({ limitInputPixels: limits.maxIn
  */
 export async function probeImage(input: Uint8Array, limits: DecodeLimits = defaultDecodeLimits): Promise<ImageProbe> {
   if (input.byteLength < 4) throw new KhoaError('KHOA_ERR_IMAGE_DECODE', 'empty image', { bytes: input.byteLength });
-  let width: number | undefined, height: number | undefined;
-  try {
-    ({ width, height } = await sharp(input, sharpOptions(limits)).metadata());
-  } catch (err) {
-    throw mapSharpError(err, input.byteLength);
+  let { width, height }: { width?: number; height?: number } = jpegSize(input) ?? {};
+  if (!width || !height) {
+    try {
+      ({ width, height } = await sharp(input, sharpOptions(limits)).metadata());
+    } catch (err) {
+      throw mapSharpError(err, input.byteLength);
+    }
   }
   if (!width || !height) throw new KhoaError('KHOA_ERR_IMAGE_DECODE', 'image has no dimensions', { bytes: input.byteLength });
   if (width > limits.maxSide || height > limits.maxSide || width * height > limits.maxInputPixels) {
@@ -60,29 +63,10 @@ export async function probeImage(input: Uint8Array, limits: DecodeLimits = defau
   return { width, height };
 }
 
-/** A greyscale plane for motion, decoded at a fraction of the size (JPEG DCT scaling: cheap). */
-export async function decodeGrey(input: Uint8Array, probe: ImageProbe, width: number, height: number, limits: DecodeLimits = defaultDecodeLimits): Promise<Uint8Array> {
-  try {
-    const { data, info } = await sharp(input, sharpOptions(limits))
-      .resize(width, height, { fit: 'fill', fastShrinkOnLoad: true })
-      .greyscale()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 1 || info.width !== width || info.height !== height) {
-      throw new KhoaError('KHOA_ERR_IMAGE_DECODE', `grey plane came out ${info.width}x${info.height}x${info.channels}`, { ...probe });
-    }
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  } catch (err) {
-    if (err instanceof KhoaError) throw err;
-    throw mapSharpError(err, input.byteLength);
-  }
-}
-
 /**
- * Decodes a JPEG (or PNG, for still images) to packed RGB. `shrink` (1, 2, 4 or 8) decodes
- * at that fraction of the size, which libjpeg does in the DCT at a fraction of the cost, when
- * every region to search is at least that many times larger than the model input; frames wider
- * than `maxDecodeWidth` are shrunk too. Truncated data fails instead of yielding a grey tail.
+ * Decodes a JPEG (or PNG, for still images) to packed RGB, once per frame. Frames wider than
+ * `maxDecodeWidth` are shrunk on load (JPEG DCT scaling), as is any `shrink` (1, 2, 4, 8)
+ * asked for. Truncated data fails instead of yielding a grey tail.
  */
 export async function decodeImage(input: Uint8Array, limits: DecodeLimits = defaultDecodeLimits, probe?: ImageProbe, shrink = 1): Promise<DecodedFrame> {
   const { width, height } = probe ?? (await probeImage(input, limits));

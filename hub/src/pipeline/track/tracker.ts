@@ -111,7 +111,10 @@ export function createTracker(config: TrackerConfig): Tracker {
     expectedBoxes(ts) {
       const out: Box[] = [];
       for (const t of live) {
-        if (!t.confirmed && t.hits > config.confirmFrames + 2) continue; // failed to confirm
+        // A tentative track is looked for only while it keeps being found and can still
+        // confirm: faint false positives on static things (0.3-0.4 on a coat, a statue) would
+        // otherwise cost an inference per frame. Motion regions still find anything that moves.
+        if (!t.confirmed && (t.lastSeen < t.lookedAt || t.hits > config.confirmFrames + 2 || (t.hits >= 2 && t.score < config.confirmScore - 0.15))) continue;
         const oldest = t.trail[0]!;
         const stationary = t.confirmed && ts - oldest.at >= config.stationaryAfterMs && iou(oldest.box, t.box) >= 0.8;
         if (stationary && ts - t.lookedAt < config.stationaryRecheckMs) continue;
