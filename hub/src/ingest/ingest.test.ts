@@ -116,4 +116,21 @@ describe.each(dbTargets)('ingest over MQTT on $name', (target) => {
     c.stream.destroy(); // dies without DISCONNECT: the broker publishes the will
     await waitFor(async () => (await status()) === 'offline', 5000, 'Last Will to mark the device offline');
   });
+
+  it('keeps a device online when it reconnects over a connection the broker still held (session takeover)', async () => {
+    const ref = { householdId: 'hh-d', deviceId: 'agent-d' };
+    const pw = await t.provision(ref.householdId, ref.deviceId);
+    const will = { topic: topics.status(ref), payload: Buffer.from('offline'), qos: 1 as const, retain: true };
+    const first = await t.connect(ref.deviceId, pw, { will });
+    await first.publishAsync(topics.status(ref), 'online', { qos: 1, retain: true });
+    // The device comes back on a new connection while the old one is still open (a Wi-Fi drop
+    // the broker has not noticed): the broker closes the old one, whose will fires. aedes fires
+    // it before the new CONNACK; handlers/status.ts also ignores a will that would arrive later.
+    const second = await t.connect(ref.deviceId, pw, { will });
+    await second.publishAsync(topics.status(ref), 'online', { qos: 1, retain: true });
+    await new Promise((r) => setTimeout(r, 200));
+    const row = await t.hub.db.kysely.selectFrom('devices').select('status').where('id', '=', ref.deviceId).executeTakeFirst();
+    expect(row?.status).toBe('online');
+    first.end(true);
+  });
 });
