@@ -35,6 +35,9 @@ describe('sessions and their protections', () => {
     const setCookie = r.headers.getSetCookie().join('\n');
     expect(setCookie).toMatch(/khoa_session=[A-Za-z0-9_-]{43}; .*HttpOnly/);
     expect(setCookie).toMatch(/SameSite=Strict/);
+    // The cookie lives as long as the session may (7 days); the database enforces the idle limit.
+    const expires = Date.parse(/khoa_session=[^;]+;.*?Expires=([^;]+)/.exec(setCookie)![1]!);
+    expect(expires - Date.now()).toBeGreaterThan(6 * 86_400_000);
     // Only a hash of the token is in the database.
     const token = c.cookies.get('khoa_session')!;
     expect(await f.db.selectFrom('sessions').select('token_hash').where('token_hash', '=', token).executeTakeFirst()).toBeUndefined();
@@ -90,6 +93,7 @@ describe('authorisation on every route', () => {
     for (const path of ['/api/session', '/api/alerts', `/api/alerts/${alertA}`, `/api/alerts/${alertA}/snapshot`, '/api/alerts/stream', '/api/household', '/api/advisories', '/api/audit', '/api/stats']) {
       expect((await anon.get(path)).status, path).toBe(401);
     }
+    expect((await anon.get('/api/no-such-route')).status).toBe(404);
   });
 
   it('an officer of commune B can reach nothing of commune A', async () => {
@@ -325,6 +329,17 @@ describe('live stream and API description', () => {
     for (const s of streams) s.ac.abort();
     await Promise.all(streams.map((s) => s.got));
     console.log(JSON.stringify({ figure: 'hub_heap_delta_50_streams_kb', value: Math.round((after.heapUsed - before.heapUsed) / 1024), rssDeltaKb: Math.round((after.rss - before.rss) / 1024) }));
+  });
+
+  it('ends the stream of a session at logout', async () => {
+    const c = new ApiClient(f.base);
+    await c.login('police.a');
+    const r = await fetch(`${f.base}/api/alerts/stream`, { headers: { cookie: [...c.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    const reader = r.body!.getReader();
+    await reader.read();
+    expect((await c.post('/api/logout')).status).toBe(200);
+    const end = await Promise.race([(async () => { for (;;) if ((await reader.read()).done) return 'ended'; })(), new Promise((res) => setTimeout(() => res('open'), 3000))]);
+    expect(end).toBe('ended');
   });
 
   it('describes itself in OpenAPI from the route schemas', async () => {

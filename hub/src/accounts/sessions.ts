@@ -35,8 +35,11 @@ export class Accounts {
     this.#perIp = new FailureLimiter({ ...common, maxFailures: settings.maxFailuresPerIp }, now);
   }
 
-  /** Checks the password and opens a session; returns the cookie token (shown to nobody else). */
-  async login(username: string, password: string, ip: string): Promise<{ token: string; principal: Principal }> {
+  /**
+   * Checks the password and opens a session. `cookieExpiresAt` is the session's absolute end:
+   * the cookie lives that long and the database enforces the shorter idle limit.
+   */
+  async login(username: string, password: string, ip: string): Promise<{ token: string; principal: Principal; cookieExpiresAt: number }> {
     if (this.#perAccount.isLocked(username) || this.#perIp.isLocked(ip)) {
       throw new KhoaError('KHOA_ERR_HTTP_RATE_LIMITED', 'too many failed logins; wait and try again', { retryAfterS: Math.ceil(this.settings.lockoutMs / 1000) });
     }
@@ -53,7 +56,7 @@ export class Accounts {
     const now = this.now();
     const session = { token_hash: hashToken(token), user_id: user.id, csrf: newToken(), created_at: now, last_seen_at: now, expires_at: now + this.settings.idleMs, ip };
     await insertSession(this.db, session);
-    return { token, principal: await this.#principal(user, session.csrf, session.token_hash, session.expires_at) };
+    return { token, principal: await this.#principal(user, session.csrf, session.token_hash, session.expires_at), cookieExpiresAt: now + this.settings.absoluteMs };
   }
 
   /** The principal behind a cookie token, or undefined when it is unknown or expired. */

@@ -34,7 +34,8 @@ export function authHook(ctx: ConsoleContext) {
     const roles = req.routeOptions.config.roles;
     const changing = !SAFE_METHODS.has(req.method);
     if (changing) checkOrigin(req);
-    if (roles === 'public') return;
+    // No route matched: the 404 says nothing about any account's data, so it needs no session.
+    if (roles === 'public' || !req.routeOptions.url) return;
     const token = req.cookies[SESSION_COOKIE];
     const p = looksLikeToken(token) ? await ctx.accounts.resolve(token) : undefined;
     if (!p) throw new KhoaError('KHOA_ERR_HTTP_UNAUTHENTICATED');

@@ -107,7 +107,8 @@ export function consoleApi(deps: HttpDeps & ConsoleExtras): FastifyPluginAsync {
           else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) e = new KhoaError('KHOA_ERR_HTTP_BAD_REQUEST', err.message);
           else {
             req.log.error({ err }, 'console API failed');
-            return reply.code(500).send({ code: 'KHOA_ERR_STORAGE', message: 'internal error', context: {} });
+            // Same body as the hub's own handler for an unexpected failure; details stay in the log.
+            return reply.code(500).send({ code: 'KHOA_ERR_INTERNAL', message: 'internal error', context: {} });
           }
           const status = httpStatusOf[e.code] ?? 500;
           if (status === 429 && typeof e.context.retryAfterS === 'number') reply.header('retry-after', String(e.context.retryAfterS));

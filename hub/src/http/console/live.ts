@@ -9,6 +9,7 @@ import { alertDto } from './dto.ts';
 import { seesHousehold } from './scope.ts';
 
 export interface LiveSubscriber {
+  /** Refreshed at each heartbeat, so a changed scope or an ended session takes effect. */
   principal: Principal;
   /** Writes one server-sent event; false when the connection is gone. */
   send(event: 'alert' | 'update', data: AlertDto): boolean;
@@ -73,10 +74,6 @@ export class ConsoleLive {
     const dto = alertDto(row, this.now());
     const h = { id: row.household_id, area_id: row.area_id };
     for (const s of this.#subs) {
-      if (s.principal.expiresAt <= this.now()) {
-        this.#subs.delete(s);
-        continue;
-      }
       if (seesHousehold(s.principal, h) && !s.send(event, dto)) this.#subs.delete(s);
     }
   }

@@ -18,18 +18,18 @@ async function info(ctx: ConsoleContext, p: Principal): Promise<SessionInfo> {
   return { username: p.username, displayName: p.displayName, role: p.role, areaId: p.areaId, areaName: area?.name ?? null, householdId: p.householdId, csrf: p.csrf, mustChangePassword: p.mustChangePassword };
 }
 
-function setCookies(req: FastifyRequest, reply: FastifyReply, token: string, p: Principal): void {
-  reply.setCookie(SESSION_COOKIE, token, cookieOptions(req, true, p.expiresAt));
+function setCookies(req: FastifyRequest, reply: FastifyReply, token: string, p: Principal, expiresAt: number): void {
+  reply.setCookie(SESSION_COOKIE, token, cookieOptions(req, true, expiresAt));
   // Readable by the page's script, which echoes it in the x-khoa-csrf header.
-  reply.setCookie(CSRF_COOKIE, p.csrf, cookieOptions(req, false, p.expiresAt));
+  reply.setCookie(CSRF_COOKIE, p.csrf, cookieOptions(req, false, expiresAt));
 }
 
 /** Login, logout, who am I, password change. */
 export function sessionRoutes(ctx: ConsoleContext): FastifyPluginAsync {
   return async (app) => {
     app.post<{ Body: LoginBody }>('/login', { schema: { body: LoginBodySchema }, config: { roles: 'public' } }, async (req, reply) => {
-      const { token, principal } = await ctx.accounts.login(req.body.username, req.body.password, req.ip);
-      setCookies(req, reply, token, principal);
+      const { token, principal, cookieExpiresAt } = await ctx.accounts.login(req.body.username, req.body.password, req.ip);
+      setCookies(req, reply, token, principal, cookieExpiresAt);
       return info(ctx, principal);
     });
 

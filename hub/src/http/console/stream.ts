@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { who, type ConsoleContext } from './context.ts';
+import type { LiveSubscriber } from './live.ts';
 
 /** Comment lines keep proxies and NAT boxes from closing an idle stream. */
 const HEARTBEAT_MS = 20_000;
@@ -23,7 +24,7 @@ export function streamRoutes(ctx: ConsoleContext): FastifyPluginAsync {
         'x-accel-buffering': 'no',
       });
       res.write(`retry: 3000\n: hello ${p.username}\n\n`);
-      const remove = ctx.live.add({
+      const sub: LiveSubscriber = {
         principal: p,
         send(event, data) {
           if (res.destroyed || res.writableEnded) return false;
@@ -31,12 +32,15 @@ export function streamRoutes(ctx: ConsoleContext): FastifyPluginAsync {
           return true;
         },
         close: () => res.end(),
-      });
+      };
+      const remove = ctx.live.add(sub);
       const beat = setInterval(() => {
         // A logged-out or expired session loses its stream at the next beat.
+        // (Resolving also keeps the session alive while the console stays open on duty.)
         void ctx.accounts.resolve(req.cookies.khoa_session ?? '').then((still) => {
-          if (!still) res.end();
-          else res.write(': beat\n\n');
+          if (!still) return res.end();
+          sub.principal = still;
+          res.write(': beat\n\n');
         }, () => res.end());
       }, HEARTBEAT_MS);
       beat.unref();
