@@ -1,7 +1,9 @@
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { isKhoaError, KhoaError } from '@khoa/protocol';
+import { advisoryCommand } from './advisory-command.ts';
 import { startAgent } from './agent.ts';
+import type { CommandHooks } from './commands/index.ts';
 import { loadAgentConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { createAgentMetrics } from './metrics.ts';
@@ -11,7 +13,9 @@ const USAGE = `usage: khoa-agent --config FILE [options]
   --config FILE            agent config written by \`khoa provision agent\` (required)
   --log-level LEVEL        fatal|error|warn|info|debug|trace (default info)
   --metrics-port PORT      serve Prometheus metrics on 127.0.0.1:PORT/metrics
-  --reboot-command "CMD"   what cmd/reboot runs, e.g. "sudo systemctl reboot" (default: refuse reboots)`;
+  --reboot-command "CMD"   what cmd/reboot runs, e.g. "sudo systemctl reboot" (default: refuse reboots)
+  --advisory-command "CMD" program that plays a commune advisory; gets title and body on stdin
+                           (e.g. "espeak-ng -v vi --stdin"); without it advisories are only logged`;
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
@@ -26,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
         'log-level': { type: 'string' },
         'metrics-port': { type: 'string' },
         'reboot-command': { type: 'string' },
+        'advisory-command': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -52,7 +57,11 @@ export async function main(argv: string[]): Promise<number> {
     const config = loadAgentConfig(values.config, (msg) => log.warn(msg));
     const metrics = createAgentMetrics({ defaultMetrics: true });
     const rebootCommand = values['reboot-command']?.split(/\s+/).filter(Boolean);
-    const agent = await startAgent(config, { log, metrics, hooks: rebootCommand?.length ? { rebootCommand } : {} });
+    const advisoryArgv = values['advisory-command']?.split(/\s+/).filter(Boolean);
+    const hooks: CommandHooks = {};
+    if (rebootCommand?.length) hooks.rebootCommand = rebootCommand;
+    if (advisoryArgv?.length) hooks.onAdvisory = advisoryCommand(advisoryArgv);
+    const agent = await startAgent(config, { log, metrics, hooks });
     const server = values['metrics-port'] ? await serveMetrics(Number(values['metrics-port']), () => metrics.registry.metrics(), metrics.registry.contentType) : null;
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
