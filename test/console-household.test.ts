@@ -8,7 +8,7 @@ import { encodeFrame, topics } from '@khoa/protocol';
 import { addDevice } from '../hub/src/storage/devices.ts';
 import { hashDevicePassword } from '../hub/src/broker/credentials.ts';
 import { waitFor } from '../hub/src/testing/harness.ts';
-import { startConsoleFixture, type ConsoleFixture } from './console-fixture.ts';
+import { ApiClient, startConsoleFixture, type ConsoleFixture } from './console-fixture.ts';
 import { launchChromium, loginThroughPage } from './console-browser.ts';
 
 const SHOTS = join(import.meta.dirname, '.cache', 'screenshots');
@@ -48,7 +48,7 @@ afterAll(async () => {
   await f?.close();
 });
 
-describe('household page in Chromium', () => {
+describe('household page in Chromium', { timeout: 60_000 }, () => {
   it('arms through the agent, sends a tip the officer takes up, and an SOS', async () => {
     const hctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const home = await hctx.newPage();
@@ -111,7 +111,7 @@ describe('household page in Chromium', () => {
   });
 });
 
-describe('advisories, survey, sharing and the audit log through the pages', () => {
+describe('advisories, survey, sharing and the audit log through the pages', { timeout: 60_000 }, () => {
   it('an advisory reaches the agent and the household page; a survey is filled on a phone; sharing is audited', async () => {
     const pctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     pctx.setDefaultTimeout(8000);
@@ -166,6 +166,16 @@ describe('advisories, survey, sharing and the audit log through the pages', () =
     await admin.waitForSelector('#audit-rows tr[data-action="camera.share"]');
     await admin.waitForSelector('#audit-rows tr[data-action="shared_camera.view"]');
     await admin.screenshot({ path: join(SHOTS, 'audit.png') });
+    // Accounts: the generated password is shown once and works (with the change it demands).
+    await admin.goto(`${f.base}/users.html`);
+    await admin.fill('#u-username', 'canbo.moi');
+    await admin.selectOption('#u-role', 'officer');
+    await admin.fill('#u-scope', 'xa-b');
+    await admin.click('form button[type=submit]');
+    const generated = (await admin.textContent('#created-password'))!.trim();
+    expect(generated).toMatch(/^[A-Za-z0-9]{16}$/);
+    await admin.screenshot({ path: join(SHOTS, 'users.png') });
+    expect((await new ApiClient(f.base).login('canbo.moi', generated)).status).toBe(200);
     await Promise.all([pctx.close(), hctx.close(), actx.close()]);
   });
 });

@@ -34,7 +34,7 @@ afterAll(async () => {
   await f?.close();
 });
 
-describe('police console in Chromium', () => {
+describe('police console in Chromium', { timeout: 60_000 }, () => {
   it('shows a lock alert and a person alert live, with the snapshot, and carries one through the workflow', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1366, height: 820 }, locale: 'vi-VN' });
     const page = await ctx.newPage();
@@ -140,7 +140,7 @@ describe('police console in Chromium', () => {
   });
 });
 
-describe('first sign-in', () => {
+describe('first sign-in', { timeout: 60_000 }, () => {
   it('makes a new officer replace the generated password before anything else', async () => {
     const { password } = await createUser(f.db, { username: 'police.new', role: 'officer', areaId: 'xa-a', displayName: 'Cán bộ mới' });
     const api = new ApiClient(f.base);

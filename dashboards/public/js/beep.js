@@ -2,13 +2,41 @@
 // created (or resumed) on the first click anywhere on the page.
 let ctx;
 
+function unlock() {
+  ctx ??= new (window.AudioContext || window.webkitAudioContext)();
+  return ctx.state === 'suspended' ? ctx.resume() : Promise.resolve();
+}
+
 export function armSound() {
-  const unlock = () => {
-    ctx ??= new (window.AudioContext || window.webkitAudioContext)();
-    if (ctx.state === 'suspended') void ctx.resume();
+  const any = () => void unlock();
+  document.addEventListener('pointerdown', any, { passive: true });
+  document.addEventListener('keydown', any);
+}
+
+export function soundOn() {
+  return !!ctx && ctx.state === 'running';
+}
+
+/**
+ * A button that says whether new alerts will chime, and turns the chime on (browsers keep
+ * audio off until the user does something on the page). `label(on)` gives its text.
+ */
+export function soundButton(label) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'btn ghost sound';
+  const show = () => {
+    b.textContent = label(soundOn());
+    b.classList.toggle('on', soundOn());
   };
-  document.addEventListener('pointerdown', unlock, { once: false, passive: true });
-  document.addEventListener('keydown', unlock, { once: false });
+  b.addEventListener('click', async () => {
+    await unlock();
+    beep();
+    show();
+  });
+  document.addEventListener('pointerdown', () => setTimeout(show, 50), { passive: true });
+  show();
+  return b;
 }
 
 export function beep(urgent = false) {

@@ -4,7 +4,7 @@ import { applyI18n, lang, t } from './i18n.js';
 import { ApiError, get, post, requireSession } from './api.js';
 import { h, setLive, shell, toast } from './shell.js';
 import { clock, keepRelativeTimesFresh, timeEl } from './time.js';
-import { armSound, beep } from './beep.js';
+import { armSound, beep, soundButton } from './beep.js';
 
 const KINDS = ['person', 'door_forced', 'door_open_armed', 'tamper', 'lock_open_night', 'keypad_failures', 'low_battery', 'jammed', 'camera_lost', 'camera_blinded', 'agent_offline', 'tip', 'sos'];
 const STATUSES = ['new', 'acknowledged', 'assigned', 'resolved', 'false_alarm'];
@@ -25,6 +25,7 @@ shell(session, () => {
 armSound();
 keepRelativeTimesFresh();
 fillFilters();
+document.querySelector('.counts').append(soundButton((on) => t(on ? 'sound.on' : 'sound.off')));
 
 function fillFilters() {
   const st = $('f-status');

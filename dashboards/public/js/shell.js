@@ -6,7 +6,7 @@ const NAV = {
   officer: [['/console.html', 'nav.alerts'], ['/advisories.html', 'nav.advisories'], ['/survey.html', 'nav.survey']],
   household: [['/household.html', 'nav.home']],
   official: [['/stats.html', 'nav.stats']],
-  admin: [['/audit.html', 'nav.audit'], ['/stats.html', 'nav.stats']],
+  admin: [['/audit.html', 'nav.audit'], ['/users.html', 'nav.users'], ['/stats.html', 'nav.stats']],
 };
 
 /** `live`: the page holds a live stream, so the bar shows whether it is connected. */
