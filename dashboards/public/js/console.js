@@ -184,6 +184,8 @@ async function openDetail(id) {
         : h('p', { className: 'muted', textContent: t('detail.noEvents') }))),
   ].filter(Boolean));
   $('console').classList.add('has-detail');
+  // On a phone the detail replaces the list; start it at its top.
+  if (window.matchMedia('(max-width: 900px)').matches) window.scrollTo(0, 0);
 }
 
 function connect() {
