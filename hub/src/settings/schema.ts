@@ -111,6 +111,43 @@ export const SettingsSchema = Type.Object(
       },
       'alert workflow',
     ),
+    coverage: obj(
+      {
+        /** A household is covered when one of its cameras delivered a frame or keyframe within this many hours. */
+        windowHours: Type.Integer({ minimum: 1, maximum: 720, default: 24 }),
+        /**
+         * Plan targets by year-end, percent (seed 001, Đề án 201): a period is measured against the
+         * first target year at or after it. `strict` means "more than" (">50% urban").
+         */
+        targets: Type.Array(
+          Type.Object(
+            {
+              year: Type.Integer({ minimum: 2000, maximum: 2100 }),
+              ruralPercent: Type.Number({ minimum: 0, maximum: 100 }),
+              ruralUpToPercent: Type.Optional(Type.Number({ minimum: 0, maximum: 100, description: 'upper end of the planned range, shown only' })),
+              urbanPercent: Type.Number({ minimum: 0, maximum: 100 }),
+              urbanUpToPercent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+              urbanStrict: Type.Optional(Type.Boolean()),
+              residentialAreasPercent: Type.Number({ minimum: 0, maximum: 100 }),
+              agenciesPercent: Type.Number({ minimum: 0, maximum: 100 }),
+              recognisedPercent: Type.Number({ minimum: 0, maximum: 100, description: 'units recognised "An toàn về ANTT"; strict (>90%, >95%)' }),
+            },
+            { additionalProperties: false },
+          ),
+          {
+            minItems: 1,
+            default: [
+              { year: 2022, ruralPercent: 5, ruralUpToPercent: 10, urbanPercent: 30, urbanUpToPercent: 40, residentialAreasPercent: 100, agenciesPercent: 100, recognisedPercent: 90 },
+              { year: 2025, ruralPercent: 20, ruralUpToPercent: 30, urbanPercent: 50, urbanStrict: true, residentialAreasPercent: 100, agenciesPercent: 100, recognisedPercent: 95 },
+            ],
+          },
+        ),
+        /** Seed 001: every tip taken up, more than 90% resolved. */
+        tipsTakenUpPercent: Type.Number({ minimum: 0, maximum: 100, default: 100 }),
+        tipsResolvedPercent: Type.Number({ minimum: 0, maximum: 100, default: 90 }),
+      },
+      'district coverage targets and windows (issue 7)',
+    ),
   },
   { $id: 'HubSettings', additionalProperties: false },
 );

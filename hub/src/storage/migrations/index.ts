@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../dialect.ts';
 import { initial } from './0001-initial.ts';
 import { accounts } from './0002-accounts.ts';
+import { coverage } from './0003-coverage.ts';
 
 /**
  * Every migration in order, in code (no directory scan, so it works the same from a bundle).
@@ -11,6 +12,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
   const all: Record<string, Migration> = {
     '0001-initial': initial(dialect),
     '0002-accounts': accounts(dialect),
+    '0003-coverage': coverage(dialect),
   };
   return { getMigrations: async () => all };
 }
