@@ -66,7 +66,11 @@ function renderShare() {
 
 async function renderLists() {
   const [alerts, events, advisories] = await Promise.all([get('/household/alerts'), get('/household/events'), get('/advisories')]);
-  $('my-alerts').replaceChildren(...(alerts.items.length ? alerts.items.map((a) => h('li', { dataset: { alertId: String(a.id), kind: a.kind } }, timeEl(a.createdAt), h('strong', { textContent: t(`kind.${a.kind}`) }), ' ', h('span', { className: `badge st-${a.status}`, textContent: t(`status.${a.status}`) }))) : [h('li', { className: 'muted', textContent: t('hh.none') })]));
+  // A household sees its own snapshots (its own views are not logged: they are its data).
+  const item = (a) => h('li', { dataset: { alertId: String(a.id), kind: a.kind } },
+    timeEl(a.createdAt), h('strong', { textContent: t(`kind.${a.kind}`) }), ' ', h('span', { className: `badge st-${a.status}`, textContent: t(`status.${a.status}`) }),
+    a.hasSnapshot ? h('a', { href: `/api/alerts/${a.id}/snapshot`, target: '_blank', rel: 'noopener' }, h('img', { className: 'thumb', src: `/api/alerts/${a.id}/snapshot`, loading: 'lazy', alt: t(`kind.${a.kind}`) })) : null);
+  $('my-alerts').replaceChildren(...(alerts.items.length ? alerts.items.map(item) : [h('li', { className: 'muted', textContent: t('hh.none') })]));
   $('events').replaceChildren(...(events.items.length ? events.items.slice(0, 20).map((e) => h('li', {}, timeEl(e.at), h('strong', { textContent: t(`event.${e.type}`) }), ` · ${e.lockId}`)) : [h('li', { className: 'muted', textContent: t('hh.none') })]));
   $('advisories').replaceChildren(...(advisories.items.length ? advisories.items.map((a) => h('div', { className: 'card advisory' }, h('h3', { textContent: a.title }), h('p', { textContent: a.body }), h('p', { className: 'muted small' }, `${a.areaName} · `, timeEl(a.createdAt)))) : [h('p', { className: 'muted', textContent: t('hh.none') })]));
 }
