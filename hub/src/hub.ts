@@ -5,6 +5,7 @@ import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { openDb, type Db } from './storage/open.ts';
 import { markAllOffline, revokeDevice } from './storage/devices.ts';
+import { createLockEventWriter } from './storage/lock-event-writer.ts';
 import { AlertBus } from './alerts/bus.ts';
 import { createAlertRaiser, type RaiseAlert } from './alerts/raise.ts';
 import { RuleEngine } from './rules/engine.ts';
@@ -77,7 +78,7 @@ export async function startHub(settings: Settings, opts: HubOptions = {}): Promi
     const alerts = new AlertBus((err) => log.error({ err }, 'alert listener failed'));
     const raise = createAlertRaiser({ db: db.kysely, settings: settings.alerts, metrics, log: log.child({ subsystem: 'alerts' }), bus: alerts, now });
     const rules = new RuleEngine(opts.rules ?? allRules, { settings: settings.rules, db: db.kysely, now, raise, log: log.child({ subsystem: 'rules' }) }, metrics);
-    const ctx: IngestContext = { db: db.kysely, settings, metrics, rules, frames: opts.frameSink ?? discardFrames, now };
+    const ctx: IngestContext = { db: db.kysely, settings, metrics, rules, frames: opts.frameSink ?? discardFrames, writeLockEvent: createLockEventWriter(db), now };
     if (!opts.frameSink && settings.pipeline.workers > 0) {
       // Loaded only when used: onnxruntime and sharp are heavy, and tests of the broker need neither.
       const { createPipeline } = await import('./pipeline/index.ts');

@@ -7,6 +7,7 @@ import type { Logger } from '../log.ts';
 import type { RuleEngine } from '../rules/engine.ts';
 import type { DeviceIdentity } from '../broker/identity.ts';
 import type { FrameSink } from './frame-sink.ts';
+import type { createLockEventWriter } from '../storage/lock-event-writer.ts';
 
 /** What every message handler may use. */
 export interface IngestContext {
@@ -15,6 +16,8 @@ export interface IngestContext {
   metrics: Metrics;
   rules: RuleEngine;
   frames: FrameSink;
+  /** Stores a lock event once and applies it to the lock (storage/lock-event-writer.ts). */
+  writeLockEvent: ReturnType<typeof createLockEventWriter>;
   now(): number;
 }
 

@@ -22,6 +22,11 @@ const stateOf: Partial<Record<LockEventType, { lock_state?: string; door_state?:
   forced: { door_state: 'open' },
 };
 
+/** The lock and door state an event type implies (empty for battery, tamper, …). */
+export function lockStateChange(type: LockEventType): { lock_state?: string; door_state?: string } {
+  return stateOf[type] ?? {};
+}
+
 /**
  * Applies an event to the lock's current state. A lock seen in an event before any register
  * message is created on the fly (kind unknown), so no event is lost to ordering.

@@ -21,6 +21,11 @@ export interface Db {
   dialect: Dialect;
   /** Human-readable location without credentials (for logs and /healthz). */
   where: string;
+  /**
+   * The better-sqlite3 handle under kysely (SQLite only), for the few statements on the
+   * broker's hot path that are worth preparing once (see lock-event-writer.ts).
+   */
+  native?: SqliteDatabase.Database;
   /** PostgreSQL schema the tables live in, when one is configured. */
   schema?: string | undefined;
   /** Cheap round trip for /healthz. */
@@ -59,6 +64,7 @@ function openSqlite(settings: DbSettings, dataDir: string): Db {
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(native) }) });
   return {
     kysely,
+    native,
     dialect: 'sqlite',
     where: `sqlite:${file}`,
     async ping() {

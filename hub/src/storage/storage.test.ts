@@ -8,6 +8,7 @@ import { insertEvent } from './events.ts';
 import { insertAlert, listAlerts } from './alerts.ts';
 import { applyLockEvent, listInsecureLocks } from './locks.ts';
 import { isKhoaError } from '@khoa/protocol';
+import { createLockEventWriter } from './lock-event-writer.ts';
 
 describe.each(dbTargets)('storage on $name', (target) => {
   let db: Db;
@@ -72,6 +73,20 @@ describe.each(dbTargets)('storage on $name', (target) => {
     await applyLockEvent(db.kysely, ref, { type: 'locked' }, 2000);
     insecure = await listInsecureLocks(db.kysely);
     expect(insecure.find((l) => l.lock_id === 'back-door')).toBeUndefined();
+  });
+
+  it('writes a lock event and its state change at once, keeping earlier state it does not change', async () => {
+    const write = createLockEventWriter(db);
+    const ref = { deviceId: 'agent-1', householdId: 'hh-1', lockId: 'gate' };
+    const a = await write(ref, { seq: 100, ts: 5000, type: 'unlocked' }, 5001, 5000);
+    expect(a).toMatchObject({ eventId: expect.any(Number), lock: { lock_state: 'unlocked', lock_state_at: 5000, door_state: null } });
+    const b = await write(ref, { seq: 101, ts: 6000, type: 'battery', battery: 42 }, 6001, 6000);
+    expect(b).toMatchObject({ lock: { lock_state: 'unlocked', lock_state_at: 5000, battery: 42, updated_at: 6000 } });
+    const c = await write(ref, { seq: 102, ts: 7000, type: 'door_open' }, 7001, 7000);
+    expect(c).toMatchObject({ lock: { lock_state: 'unlocked', door_state: 'open', door_state_at: 7000, battery: 42 } });
+    expect(await write(ref, { seq: 101, ts: 6000, type: 'battery', battery: 42 }, 9000, 9000)).toEqual({ eventId: null });
+    const rows = await db.kysely.selectFrom('events').select('seq').where('lock_id', '=', 'gate').orderBy('seq').execute();
+    expect(rows.map((r) => r.seq)).toEqual([100, 101, 102]);
   });
 
   it('revokes a device', async () => {

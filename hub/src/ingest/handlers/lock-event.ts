@@ -1,6 +1,4 @@
 import { lockEventValidator } from '@khoa/protocol';
-import { insertEvent } from '../../storage/events.ts';
-import { applyLockEvent } from '../../storage/locks.ts';
 import { getHousehold } from '../../storage/households.ts';
 import { parsePayload } from '../payload.ts';
 import type { Handler } from '../context.ts';
@@ -10,22 +8,22 @@ import type { Handler } from '../context.ts';
 const MAX_BACKDATE_MS = 7 * 86_400_000;
 
 /**
- * `…/lock/{lockId}/event`: validated, stored once per (device, seq), applied to the lock's
- * state, then fed to the rules. A replay (same seq) is counted and stops here, so it raises
+ * `…/lock/{lockId}/event`: validated, stored once per (device, seq) and applied to the lock's
+ * state in one write, then fed to the rules. A replay (same seq) is counted and stops here, so it raises
  * nothing twice.
  */
 export const handleLockEvent: Handler<'lock_event'> = async (ctx, msg) => {
   const event = parsePayload(lockEventValidator, msg.payload, ctx.settings.mqtt.maxJsonBytes);
   const ref = { deviceId: msg.who.deviceId, householdId: msg.who.householdId, lockId: msg.topic.lockId };
-  const eventId = await insertEvent(ctx.db, ref, event, msg.receivedAt);
-  if (eventId === null) {
+  const at = event.ts <= msg.receivedAt && event.ts >= msg.receivedAt - MAX_BACKDATE_MS ? event.ts : msg.receivedAt;
+  const written = await ctx.writeLockEvent(ref, event, msg.receivedAt, at);
+  if (written.eventId === null) {
     ctx.metrics.eventsDuplicate.inc();
     msg.log.debug({ seq: event.seq }, 'replayed event already stored');
     return;
   }
   ctx.metrics.eventsStored.inc();
-  const at = event.ts <= msg.receivedAt && event.ts >= msg.receivedAt - MAX_BACKDATE_MS ? event.ts : msg.receivedAt;
-  const lock = await applyLockEvent(ctx.db, ref, event, at);
+  const { eventId, lock } = written;
   let household: ReturnType<typeof getHousehold> | undefined;
   msg.log.info({ lockId: ref.lockId, seq: event.seq, type: event.type, eventId }, 'lock event');
   await ctx.rules.dispatch({ kind: 'lock_event', ...ref, event, eventId, lock, receivedAt: msg.receivedAt, household: () => (household ??= getHousehold(ctx.db, ref.householdId)) });
