@@ -60,6 +60,9 @@ function openSqlite(settings: DbSettings, dataDir: string): Db {
   native.pragma('journal_mode = WAL');
   native.pragma(`busy_timeout = ${Math.floor(settings.busyTimeoutMs)}`);
   native.pragma('foreign_keys = ON');
+  // NORMAL in WAL mode: a commit survives a crash of the hub process (what a PUBACK promises
+  // in practice) but the last ones may be lost on power failure; FULL would fsync every lock
+  // event, milliseconds each on the SD cards small hubs run on.
   native.pragma('synchronous = NORMAL');
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(native) }) });
   return {
