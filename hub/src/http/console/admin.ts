@@ -31,8 +31,19 @@ export function adminRoutes(ctx: ConsoleContext): FastifyPluginAsync {
       return reply.code(201).header('cache-control', 'no-store').send({ username: user.username, role: user.role, password });
     });
 
-    app.get('/users', { config: { roles: ['admin'] } }, async () => {
-      const rows = await ctx.db.selectFrom('users').select(['username', 'display_name', 'role', 'area_id', 'household_id', 'disabled', 'created_at']).orderBy('username').execute();
+    app.get('/users', { config: { roles: ['admin'] } }, async (req) => {
+      const p = who(req);
+      let q = ctx.db
+        .selectFrom('users')
+        .leftJoin('households', 'households.id', 'users.household_id')
+        .select(['users.username', 'users.display_name', 'users.role', 'users.area_id', 'users.household_id', 'users.disabled', 'users.created_at'])
+        .orderBy('users.username');
+      // An administrator of a subtree sees the accounts inside it only.
+      if (p.areaId) {
+        const areas = [...p.areaIds];
+        q = q.where((eb) => eb.or([eb('users.area_id', 'in', areas), eb('households.area_id', 'in', areas)]));
+      }
+      const rows = await q.execute();
       return { items: rows.map((u) => ({ username: u.username, displayName: u.display_name, role: u.role, areaId: u.area_id, householdId: u.household_id, disabled: u.disabled === 1, createdAt: u.created_at })) };
     });
   };
