@@ -108,8 +108,37 @@ describe('gpio reed switch (fake sysfs chip)', () => {
     await until(() => events.length === 1, 2000, 'door_open after recovery');
   });
 
+  it('finds a BCM line on the Pi header chip whatever the kernel numbering (base 512 on Bookworm)', async () => {
+    const { chip, events, make } = setup({ line: 17, tamperLine: 27 });
+    chip.addChip('gpio-brcmstb@107d508500', 569, 32);
+    chip.addChip('pinctrl-rp1', 512, 54);
+    chip.addPin(529, 0);
+    chip.addPin(539, 0);
+    await make().start();
+    chip.set(529, 1);
+    await until(() => events.length === 1, 2000, 'door_open on gpio529');
+    chip.set(539, 1);
+    await until(() => events.length === 2, 2000, 'tamper on gpio539');
+    expect(events).toEqual([{ type: 'door_open' }, { type: 'tamper' }]);
+  });
+
+  it('says which chips it found when none matches, and refuses a line past the chip', async () => {
+    const a = setup({ line: 17 });
+    a.chip.addChip('gpio-mockup-A', 0, 8);
+    await expect(a.make().start()).rejects.toThrow(/found: gpio-mockup-A/);
+    const b = setup({ line: 60 });
+    b.chip.addChip('pinctrl-bcm2711', 512, 58);
+    await expect(b.make().start()).rejects.toThrow(/past the 58 lines/);
+    const c = setup({ line: 3, chip: '^gpio-mockup-A$' });
+    c.chip.addChip('gpio-mockup-A', 100, 8);
+    c.chip.addPin(103, 1);
+    await c.make().start();
+  });
+
   it('refuses bad options with a config error naming the lock', () => {
-    const { make } = setup({ pin: -1 });
-    expect(() => make()).toThrow(/locks\[back\]/);
+    expect(() => setup({ pin: -1 }).make()).toThrow(/locks\[back\]/);
+    expect(() => setup({ pin: 4, line: 4 }).make()).toThrow(/exactly one of line, pin/);
+    expect(() => setup({}).make()).toThrow(/exactly one of line, pin/);
+    expect(() => setup({ line: 4, chip: '([' }).make()).toThrow(/regular expression/);
   });
 });

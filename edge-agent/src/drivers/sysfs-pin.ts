@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { KhoaError } from '@khoa/protocol';
+import { resolveLine } from './sysfs-chip.ts';
 
 /**
  * One GPIO input through the Linux sysfs interface (`/sys/class/gpio/gpioN/value`), polled and
@@ -12,9 +13,12 @@ import { KhoaError } from '@khoa/protocol';
  * Why debounce: a reed switch bounces for a few milliseconds, and a door rattling in the wind
  * flickers; a level must hold for `debounceMs` before it counts.
  */
+/** A GPIO by its global sysfs number, or by its line on a chip found by label at start. */
+export type PinRef = { pin: number } | { line: number; chip: RegExp };
+
 export interface SysfsPinOptions {
   root: string;
-  pin: number;
+  pin: PinRef;
   pollMs: number;
   debounceMs: number;
   /** Export the pin and set it as an input when it is not exported yet. */
@@ -33,18 +37,22 @@ export class SysfsPin {
   private candidate: { level: 0 | 1; since: number } | null = null;
   private failing = false;
   private reading = false;
+  /** Global sysfs number, known once started. */
+  private pin = -1;
 
   constructor(private readonly o: SysfsPinOptions) {}
 
   private get dir(): string {
-    return path.join(this.o.root, `gpio${this.o.pin}`);
+    return path.join(this.o.root, `gpio${this.pin}`);
   }
 
-  /** Exports the pin if asked, reads its initial level (the baseline: no event), starts polling. */
+  /** Finds the pin, exports it if asked, reads its initial level (the baseline: no event), starts polling. */
   async start(): Promise<0 | 1> {
+    const ref = this.o.pin;
+    this.pin = 'pin' in ref ? ref.pin : await resolveLine(this.o.root, ref.line, ref.chip);
     await this.ensureExported();
     const level = await this.read();
-    if (level === null) throw new KhoaError('KHOA_ERR_DRIVER', `gpio${this.o.pin}: value is not 0 or 1`, { pin: this.o.pin });
+    if (level === null) throw new KhoaError('KHOA_ERR_DRIVER', `gpio${this.pin}: value is not 0 or 1`, { pin: this.pin });
     this.stable = level;
     this.timer = setInterval(() => void this.poll(), this.o.pollMs);
     return level;
@@ -58,19 +66,19 @@ export class SysfsPin {
   private async ensureExported(): Promise<void> {
     const value = path.join(this.dir, 'value');
     if (await exists(value)) return;
-    if (!this.o.exportPin) throw new KhoaError('KHOA_ERR_DRIVER', `gpio${this.o.pin} is not exported (${value} missing)`, { pin: this.o.pin });
+    if (!this.o.exportPin) throw new KhoaError('KHOA_ERR_DRIVER', `gpio${this.pin} is not exported (${value} missing)`, { pin: this.pin });
     try {
-      await fs.writeFile(path.join(this.o.root, 'export'), String(this.o.pin));
+      await fs.writeFile(path.join(this.o.root, 'export'), String(this.pin));
     } catch (err) {
-      throw new KhoaError('KHOA_ERR_DRIVER', `cannot export gpio${this.o.pin}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { pin: this.o.pin }, { cause: err });
+      throw new KhoaError('KHOA_ERR_DRIVER', `cannot export gpio${this.pin}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { pin: this.pin }, { cause: err });
     }
     // The kernel creates the directory at once, but udev may need a moment to hand it to the gpio group.
     for (let i = 0; i < 50 && !(await exists(value)); i++) await new Promise((r) => setTimeout(r, 20));
-    if (!(await exists(value))) throw new KhoaError('KHOA_ERR_DRIVER', `gpio${this.o.pin} did not appear after export`, { pin: this.o.pin });
+    if (!(await exists(value))) throw new KhoaError('KHOA_ERR_DRIVER', `gpio${this.pin} did not appear after export`, { pin: this.pin });
     try {
       await fs.writeFile(path.join(this.dir, 'direction'), 'in');
     } catch (err) {
-      throw new KhoaError('KHOA_ERR_DRIVER', `cannot set gpio${this.o.pin} as input: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { pin: this.o.pin }, { cause: err });
+      throw new KhoaError('KHOA_ERR_DRIVER', `cannot set gpio${this.pin} as input: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { pin: this.pin }, { cause: err });
     }
   }
 
@@ -84,13 +92,13 @@ export class SysfsPin {
     this.reading = true;
     try {
       const level = await this.read();
-      if (level === null) throw new KhoaError('KHOA_ERR_DRIVER', `gpio${this.o.pin}: value is not 0 or 1`, { pin: this.o.pin });
+      if (level === null) throw new KhoaError('KHOA_ERR_DRIVER', `gpio${this.pin}: value is not 0 or 1`, { pin: this.pin });
       this.failing = false;
       this.settle(level);
     } catch (err) {
       if (!this.failing) {
         this.failing = true;
-        this.o.onError(err instanceof KhoaError ? err : new KhoaError('KHOA_ERR_DRIVER', `gpio${this.o.pin}: ${(err as Error).message}`, { pin: this.o.pin }, { cause: err }));
+        this.o.onError(err instanceof KhoaError ? err : new KhoaError('KHOA_ERR_DRIVER', `gpio${this.pin}: ${(err as Error).message}`, { pin: this.pin }, { cause: err }));
       }
     } finally {
       this.reading = false;

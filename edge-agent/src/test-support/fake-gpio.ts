@@ -25,6 +25,15 @@ export class FakeGpioChip {
     this.set(pin, level);
   }
 
+  /** A `gpiochipN/` entry as the kernel lists it (N is the chip's base). */
+  addChip(label: string, base: number, ngpio: number): void {
+    const dir = path.join(this.root, `gpiochip${base}`);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'label'), `${label}\n`);
+    fs.writeFileSync(path.join(dir, 'base'), `${base}\n`);
+    fs.writeFileSync(path.join(dir, 'ngpio'), `${ngpio}\n`);
+  }
+
   /** What the kernel shows after the line changes; sysfs values end with a newline. */
   set(pin: number, level: 0 | 1 | string): void {
     fs.writeFileSync(path.join(this.root, `gpio${pin}`, 'value'), typeof level === 'number' ? `${level}\n` : level);
