@@ -197,6 +197,9 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       if (!(jpeg instanceof Uint8Array) || jpeg.byteLength < 4) return refuse(cameraId, 'KHOA_ERR_IMAGE_DECODE', 'empty frame');
       if (jpeg.byteLength > maxFrameBytes) return refuse(cameraId, 'KHOA_ERR_PAYLOAD_TOO_LARGE', `${jpeg.byteLength} bytes > ${maxFrameBytes}`);
       if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return refuse(cameraId, 'KHOA_ERR_IMAGE_DECODE', 'not a JPEG (no SOI marker)');
+      if ((header.ts !== undefined && !Number.isFinite(header.ts)) || (header.seq !== undefined && !(Number.isInteger(header.seq) && header.seq >= 0))) {
+        return refuse(cameraId, 'KHOA_ERR_FRAME_INVALID', 'header ts must be a number and seq a non-negative integer');
+      }
       if (!configured.has(cameraId) && options.cameraDefaults) {
         configured.add(cameraId);
         pool.configure(cameraId, options.cameraDefaults);
@@ -210,9 +213,16 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       return true;
     },
     offer(source, frame) {
-      const id = cameraKey(source);
-      origins.set(id, source);
-      return pipeline.submit(id, frame.jpeg, { seq: frame.header.seq, ts: frame.header.ts });
+      // Called on the broker's hot path: never throws, false means dropped (and counted).
+      try {
+        const id = cameraKey(source);
+        origins.set(id, source);
+        return pipeline.submit(id, frame.jpeg, { seq: frame.header.seq, ts: frame.header.ts });
+      } catch (err) {
+        metrics.frames.inc({ result: 'failed' });
+        emitSafe('worker_error', new KhoaError('KHOA_ERR_WORKER_FAILED', `offer failed: ${(err as Error).message}`, {}, { cause: err }));
+        return false;
+      }
     },
     configureCamera(cameraId, config) {
       configured.add(cameraId);
