@@ -149,7 +149,7 @@ describe('advisories, survey, sharing and the audit log through the pages', { ti
     // While shared, the officer sees the camera's latest frame from an alert of the household.
     const jpeg = readFileSync(join(import.meta.dirname, 'fixtures/media/home.jpg'));
     agent.publish(topics.camFrame(dev, 'cong'), encodeFrame({ seq: 1, ts: Date.now(), width: 512, height: 512, keyframe: true, motion: false }, jpeg), { qos: 0 });
-    const tipAlert = await f.db.selectFrom('alerts').select('id').where('household_id', '=', 'ho-a').where('kind', '=', 'tip').executeTakeFirstOrThrow();
+    const tipAlert = (await f.t.hub.raise({ kind: 'tamper', householdId: 'ho-a', deviceId: dev.deviceId, subject: 'cong' }))!;
     await police.setViewportSize({ width: 1280, height: 800 });
     await police.goto(`${f.base}/console.html?status=all`);
     await police.selectOption('#f-status', 'all');
