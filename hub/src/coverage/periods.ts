@@ -57,3 +57,13 @@ export function monthsOf(p: Period): string[] {
 export function localDay(t: number): string {
   return new Date(t + VN_OFFSET_MS).toISOString().slice(0, 10);
 }
+
+/** A local date YYYY-MM-DD as the epoch ms of its midnight in Vietnam. */
+export function parseLocalDate(s: string, field: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  const t = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
+  if (!m || Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== s) {
+    throw new KhoaError('KHOA_ERR_CONFIG_INVALID', `--${field} must be a date YYYY-MM-DD, got ${JSON.stringify(s)}`, { option: field });
+  }
+  return t - VN_OFFSET_MS;
+}

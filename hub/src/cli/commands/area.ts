@@ -2,6 +2,7 @@ import { isValidId, KhoaError } from '@khoa/protocol';
 import type { CliCommand } from '../command.ts';
 import { configOption, parseOptions, required, settingsFrom, withDb } from '../options.ts';
 import { addArea } from '../../storage/areas.ts';
+import { areaImport } from './area-import.ts';
 
 const usage = `usage: khoa area add --id ID --level LEVEL --name NAME [--parent ID] [--kind urban|rural] [--config FILE]
 
@@ -13,6 +14,7 @@ export const area: CliCommand = {
   summary: 'add a node to the area tree',
   usage,
   async run(argv) {
+    if (argv[0] === 'import') return areaImport.run(argv.slice(1));
     const { values, positionals } = parseOptions(argv, { ...configOption, id: { type: 'string' }, level: { type: 'string' }, name: { type: 'string' }, parent: { type: 'string' }, kind: { type: 'string' } }, true);
     if (positionals[0] !== 'add') throw new KhoaError('KHOA_ERR_CONFIG_INVALID', 'expected "khoa area add"', {});
     const id = required(values, 'id');
