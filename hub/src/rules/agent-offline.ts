@@ -1,4 +1,5 @@
 import { listOfflineSince } from '../storage/devices.ts';
+import { hasAlertSince } from '../storage/alerts.ts';
 import type { Rule } from './types.ts';
 
 /**
@@ -11,6 +12,8 @@ export const agentOffline: Rule = {
   async tick(ctx) {
     const now = ctx.now();
     for (const d of await listOfflineSince(ctx.db, now - ctx.settings.agentOfflineGraceMs)) {
+      // Once per outage: not again after the police closed it while the agent is still down.
+      if (await hasAlertSince(ctx.db, { kind: 'agent_offline', deviceId: d.id, subject: '' }, d.status_at ?? 0)) continue;
       const minutes = Math.round((now - (d.status_at ?? now)) / 60_000);
       await ctx.raise({ kind: 'agent_offline', householdId: d.household_id, deviceId: d.id, detail: `agent offline for ${minutes} min` });
     }

@@ -1,4 +1,5 @@
 import { listInsecureLocks } from '../storage/locks.ts';
+import { hasAlertSince } from '../storage/alerts.ts';
 import { nightStartedAt } from './night.ts';
 import type { Rule } from './types.ts';
 
@@ -17,7 +18,10 @@ export const lockOpenNight: Rule = {
       if (night === null) continue;
       const since = Math.min(...[l.lock_state === 'unlocked' ? l.lock_state_at : null, l.door_state === 'open' ? l.door_state_at : null].filter((t): t is number => t !== null));
       if (!Number.isFinite(since)) continue;
-      if (now - Math.max(night, since) < graceMs) continue;
+      const from = Math.max(night, since);
+      if (now - from < graceMs) continue;
+      // Once per night and opening: not again after the police closed it while still open.
+      if (await hasAlertSince(ctx.db, { kind: 'lock_open_night', deviceId: l.device_id, subject: l.lock_id }, from)) continue;
       const what = l.lock_state === 'unlocked' ? 'unlocked' : 'door open';
       await ctx.raise({ kind: 'lock_open_night', householdId: l.household_id, deviceId: l.device_id, subject: l.lock_id, detail: `${l.lock_id} ${what} at night since ${new Date(since).toISOString()}` });
     }

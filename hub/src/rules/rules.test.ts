@@ -111,10 +111,19 @@ describe.each(dbTargets)('rules on $name', (target) => {
     expect((await alertsOf('lock_open_night')).map((a) => a.subject).sort()).toEqual(['garage', 'side']);
     await t.hub.rules.tick();
     expect(await alertsOf('lock_open_night')).toHaveLength(2); // not raised again while open
+    await t.hub.db.kysely.updateTable('alerts').set({ status: 'resolved' }).where('kind', '=', 'lock_open_night').execute();
+    now = vn('2026-11-23T23:30:00');
+    await t.hub.rules.tick();
+    expect(await alertsOf('lock_open_night')).toHaveLength(2); // police closed them: not again this night
+    now = vn('2026-11-24T22:20:00');
+    await t.hub.rules.tick();
+    expect(await alertsOf('lock_open_night')).toHaveLength(4); // still open the next night: again
+    await send('garage', 'locked');
+    await send('side', 'locked');
   });
 
   it('agent offline past the grace period; a reconnect within it cancels', async () => {
-    now = vn('2026-11-24T08:00:00');
+    now = vn('2026-11-25T08:00:00');
     const other = { householdId: 'hh-r', deviceId: 'agent-blip' };
     const blip = await t.connect(other.deviceId, await t.provision(other.householdId, other.deviceId));
     await blip.publishAsync(topics.status(other), 'offline', { qos: 1, retain: true });
@@ -126,6 +135,10 @@ describe.each(dbTargets)('rules on $name', (target) => {
     now += 3 * MIN;
     await t.hub.rules.tick();
     expect(await alertsOf('agent_offline')).toMatchObject([{ device_id: 'agent-r', subject: '' }]);
+    await t.hub.db.kysely.updateTable('alerts').set({ status: 'resolved' }).where('kind', '=', 'agent_offline').execute();
+    now += 10 * MIN;
+    await t.hub.rules.tick();
+    expect(await alertsOf('agent_offline')).toHaveLength(1); // same outage, already handled
   });
 });
 

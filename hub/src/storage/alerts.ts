@@ -59,3 +59,22 @@ export async function listAlerts(db: Kysely<Database>, filter: { householdId?: s
   if (filter.kind) q = q.where('kind', '=', filter.kind);
   return q.execute();
 }
+
+/**
+ * True if an alert of this kind was raised for the device and subject at or after `since`,
+ * whatever its status now. Time-based rules use it to raise once per episode: an "agent
+ * offline" the police resolved must not come back on the next tick while the agent is still
+ * down since the same moment.
+ */
+export async function hasAlertSince(db: Kysely<Database>, key: { kind: AlertKind; deviceId: string; subject: string }, since: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('alerts')
+    .select('id')
+    .where('kind', '=', key.kind)
+    .where('device_id', '=', key.deviceId)
+    .where('subject', '=', key.subject)
+    .where('created_at', '>=', since)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -21,7 +21,14 @@ export const hub: CliCommand = {
       process.once('SIGINT', () => resolve('SIGINT'));
       process.once('SIGTERM', () => resolve('SIGTERM'));
     });
-    running.log.info({ signal }, 'stopping');
+    running.log.info({ signal }, 'stopping; send the signal again to exit at once');
+    // A stop stuck on a hung client or database must not leave an operator unable to quit.
+    const force = () => {
+      running.log.warn('second signal: exiting without a clean stop');
+      process.exit(130);
+    };
+    process.once('SIGINT', force);
+    process.once('SIGTERM', force);
     await running.stop();
     return 0;
   },
