@@ -108,6 +108,8 @@ export async function* readVideoFrames(input: string, opts: ReadVideoOptions = {
         const data = new Uint8Array(h.width * h.height * 3);
         data.set(buf.subarray(h.headerBytes, size));
         buf = buf.subarray(size);
+        // Older ffmpeg builds "play" any text file as ANSI art (format tty): that is not a video.
+        if (/Input #0, tty,/.test(stderr)) throw new KhoaError('KHOA_ERR_VIDEO_INPUT', `${input}: a text file, not a video`, { input });
         const fps = info?.fps;
         const time = live || !fps ? (Date.now() - started) / 1000 : index / fps;
         const bucket = opts.sampleFps ? Math.floor(time * opts.sampleFps + 1e-6) : index;
