@@ -147,7 +147,7 @@ export async function until(cond: () => boolean, timeoutMs = 5000, what = 'condi
  * A TCP relay in front of a broker that can stop taking bytes from its clients, which is how a
  * congested uplink looks from the Pi: writes pile up in the socket.
  */
-export async function startStallableProxy(targetPort: number): Promise<{ port: number; url: string; stall(on: boolean): void; close(): Promise<void> }> {
+export async function startStallableProxy(targetPort: number): Promise<{ port: number; url: string; stall(on: boolean): void; cut(): void; close(): Promise<void> }> {
   const inbound = new Set<net.Socket>();
   let stalled = false;
   const server = net.createServer((a) => {
@@ -177,6 +177,10 @@ export async function startStallableProxy(targetPort: number): Promise<{ port: n
         if (on) a.pause();
         else a.resume();
       }
+    },
+    /** Cuts every relayed connection without a word, as a dropped uplink would. */
+    cut() {
+      for (const a of inbound) a.destroy();
     },
     async close() {
       for (const a of inbound) a.destroy();
