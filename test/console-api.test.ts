@@ -349,4 +349,13 @@ describe('live stream and API description', () => {
     expect(doc.paths['/api/alerts/{id}/acknowledge'].post.description).toMatch(/officer/);
     expect(doc.paths['/api/alerts'].get.parameters.map((p: { name: string }) => p.name)).toContain('cursor');
   });
+
+  it('counts sign-ins, workflow steps, image views and open streams on /metrics', async () => {
+    const text = await (await fetch(`${f.base}/metrics`)).text();
+    expect(text).toMatch(/khoa_console_logins_total\{result="ok"\} [1-9]/);
+    expect(text).toMatch(/khoa_console_logins_total\{result="rate_limited"\} [1-9]/);
+    expect(text).toMatch(/khoa_console_alert_steps_total\{action="resolve",result="(ok|conflict)"\} [1-9]/);
+    expect(text).toMatch(/khoa_console_image_views_total\{kind="snapshot",role="officer"\} [1-9]/);
+    expect(text).toMatch(/khoa_console_streams 0/);
+  });
 });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import {
-  ALERT_ACTIONS, AlertListQuerySchema, AssignBodySchema, IdParams, KhoaError, NoteBodySchema, StepBodySchema,
+  ALERT_ACTIONS, AlertListQuerySchema, AssignBodySchema, IdParams, KhoaError, isKhoaError, NoteBodySchema, StepBodySchema,
   type AlertAction, type AlertDetail, type AlertList, type AlertListQuery, type AssignBody, type StepBody,
 } from '@khoa/protocol';
 import { addAlertNote, alertHistory, alertNotes, queryAlerts, recentDeviceEvents, transitionAlert } from '../../storage/alert-queries.ts';
@@ -65,7 +65,13 @@ export function alertRoutes(ctx: ConsoleContext): FastifyPluginAsync {
           if (!ok) throw new KhoaError('KHOA_ERR_HTTP_BAD_REQUEST', `${req.body.officer} is not an officer of this area`, { field: 'officer' });
           assignedTo = target.username;
         }
-        await transitionAlert(ctx.db, Number(row.id), { to: ALERT_ACTIONS[action], by: p.username, at: ctx.now(), note: req.body.note, assignedTo });
+        try {
+          await transitionAlert(ctx.db, Number(row.id), { to: ALERT_ACTIONS[action], by: p.username, at: ctx.now(), note: req.body.note, assignedTo });
+        } catch (err) {
+          if (isKhoaError(err, 'KHOA_ERR_HTTP_CONFLICT')) ctx.metrics.steps.inc({ action, result: 'conflict' });
+          throw err;
+        }
+        ctx.metrics.steps.inc({ action, result: 'ok' });
         ctx.live.changed(Number(row.id));
         return alertDto(await visibleAlert(ctx.db, p, Number(row.id)), ctx.now());
       });

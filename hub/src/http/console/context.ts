@@ -8,6 +8,7 @@ import type { RaiseAlert } from '../../alerts/raise.ts';
 import type { Logger } from '../../log.ts';
 import type { ConsoleLive } from './live.ts';
 import type { SharedFrames } from './shared-frames.ts';
+import type { ConsoleMetrics } from './metrics.ts';
 
 /** Everything the console's route files share, built once by the plugin in index.ts. */
 export interface ConsoleContext {
@@ -23,6 +24,7 @@ export interface ConsoleContext {
   /** Where relative snapshot paths are resolved. */
   dataDir: string;
   log: Logger;
+  metrics: ConsoleMetrics;
   now: () => number;
   limits: { tipsPerHour: number; sosPerHour: number };
 }

@@ -17,6 +17,7 @@ import { ConsoleLive } from './live.ts';
 import { SharedFrames } from './shared-frames.ts';
 import { consoleRoutes } from './routes.ts';
 import { OpenApiCollector } from './openapi.ts';
+import { consoleMetrics } from './metrics.ts';
 
 /** What the console needs beyond the hub's HttpDeps; each has a fallback so the plugin runs on HttpDeps alone. */
 export interface ConsoleExtras {
@@ -52,16 +53,19 @@ export function consoleApi(deps: HttpDeps & ConsoleExtras): FastifyPluginAsync {
         const now = deps.now ?? Date.now;
         const db = consoleDb(deps.db.kysely);
         const sender = deps.send ? undefined : createCommandSender(deps.broker);
+        let live: ConsoleLive | undefined;
         const ctx: ConsoleContext = {
           db,
           accounts: new Accounts(db, { ...DEFAULT_ACCOUNT_SETTINGS, ...deps.accountSettings }, now),
-          live: new ConsoleLive(db, deps.alerts, log, now),
+          live: (live = new ConsoleLive(db, deps.alerts, log, now)),
           shared: new SharedFrames(deps.broker, now),
           send: deps.send ?? sender!.send,
           broker: deps.broker,
           raise: deps.raise ?? createAlertRaiser({ db: deps.db.kysely, settings: settings.alerts, metrics: deps.metrics, log, bus: deps.alerts, now }),
           dataDir: settings.dataDir,
           log,
+          // One registry per hub; the gauge reads the live streams at scrape time.
+          metrics: consoleMetrics(deps.metrics.registry, () => live?.size ?? 0),
           now,
           limits: { tipsPerHour: 5, sosPerHour: 3, ...deps.limits },
         };

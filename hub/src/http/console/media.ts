@@ -19,8 +19,10 @@ const TYPES: Record<string, string> = { '.jpg': 'image/jpeg', '.jpeg': 'image/jp
 export function mediaRoutes(ctx: ConsoleContext): FastifyPluginAsync {
   const roles = { roles: ['officer', 'household'] as const };
 
-  const audit = (p: Principal, req: { ip: string }, action: string, alertId: number, householdId: string) =>
-    p.role === 'household' ? Promise.resolve() : writeAudit(ctx.db, { username: p.username, role: p.role, action, target: `alert:${alertId}`, householdId, ip: req.ip }, ctx.now());
+  const audit = (p: Principal, req: { ip: string }, action: string, alertId: number, householdId: string) => {
+    ctx.metrics.imageViews.inc({ kind: action.split('.')[0]!, role: p.role });
+    return p.role === 'household' ? Promise.resolve() : writeAudit(ctx.db, { username: p.username, role: p.role, action, target: `alert:${alertId}`, householdId, ip: req.ip }, ctx.now());
+  };
 
   const sendImage = (reply: FastifyReply, type: string, bytes: Buffer) =>
     noStore(reply).type(type).header('x-content-type-options', 'nosniff').header('content-disposition', 'inline').send(bytes);
@@ -56,6 +58,7 @@ export function mediaRoutes(ctx: ConsoleContext): FastifyPluginAsync {
       if (!share) throw notFound('no camera is shared');
       const frame = ctx.shared.watch({ householdId: share.household_id, deviceId: share.device_id }, share.camera_id, share.until);
       if (!frame) throw notFound('no frame yet');
+      ctx.metrics.imageViews.inc({ kind: 'shared_camera', role: p.role });
       const key = `${p.username}:${row.id}`;
       if ((recentViews.get(key) ?? 0) < ctx.now() - 60_000) {
         recentViews.set(key, ctx.now());

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { LoginBodySchema, PasswordChangeBodySchema, type LoginBody, type PasswordChangeBody, type SessionInfo } from '@khoa/protocol';
+import { isKhoaError, LoginBodySchema, PasswordChangeBodySchema, type LoginBody, type PasswordChangeBody, type SessionInfo } from '@khoa/protocol';
 import type { Principal } from '../../accounts/index.ts';
 import { getArea } from '../../storage/areas.ts';
 import { hubDb } from '../../storage/console-tables.ts';
@@ -28,7 +28,15 @@ function setCookies(req: FastifyRequest, reply: FastifyReply, token: string, p: 
 export function sessionRoutes(ctx: ConsoleContext): FastifyPluginAsync {
   return async (app) => {
     app.post<{ Body: LoginBody }>('/login', { schema: { body: LoginBodySchema }, config: { roles: 'public' } }, async (req, reply) => {
-      const { token, principal, cookieExpiresAt } = await ctx.accounts.login(req.body.username, req.body.password, req.ip);
+      let result: Awaited<ReturnType<typeof ctx.accounts.login>>;
+      try {
+        result = await ctx.accounts.login(req.body.username, req.body.password, req.ip);
+      } catch (err) {
+        ctx.metrics.logins.inc({ result: isKhoaError(err, 'KHOA_ERR_HTTP_RATE_LIMITED') ? 'rate_limited' : 'refused' });
+        throw err;
+      }
+      ctx.metrics.logins.inc({ result: 'ok' });
+      const { token, principal, cookieExpiresAt } = result;
       setCookies(req, reply, token, principal, cookieExpiresAt);
       return info(ctx, principal);
     });
