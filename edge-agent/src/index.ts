@@ -6,3 +6,5 @@ export { builtinDrivers, SimulatorDriver, type DriverEvent, type LockDriver, typ
 export { createLogger, type Logger } from './log.ts';
 export { createAgentMetrics, type AgentMetrics } from './metrics.ts';
 export { loadAgentConfig } from './config.ts';
+export { advisoryCommand } from './advisory-command.ts';
+export type { AgentState } from './state.ts';
