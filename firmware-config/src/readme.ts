@@ -50,7 +50,7 @@ Thiết bị / device: ${o.deviceId} (${o.kind})    Hộ / household: ${o.househ
 
 === Tiếng Việt ===
 secrets.yaml chứa mật khẩu MQTT, Wi-Fi và OTA của thiết bị: không gửi, không chép đi nơi khác.
-1. Điền mật khẩu Wi-Fi của hộ vào secrets.yaml (dòng wifi_password), nếu còn trống.
+1. Nếu hộ đổi mật khẩu Wi-Fi: sửa dòng wifi_password trong secrets.yaml rồi nạp lại.
 2. Nạp: esphome run ${o.deviceId}.yaml (cắm ESP32 qua USB lần đầu).
 3. Cảm biến cửa (reed): GPIO theo tệp YAML, một chân nối GND. Chống tháo (tamper) tương tự.
 4. Mở/đóng cửa thử: bảng điều khiển của xã hiện sự kiện.
@@ -58,7 +58,7 @@ Mất thiết bị: khoa device revoke --device ${o.deviceId}
 
 === English ===
 secrets.yaml holds the device's MQTT, Wi-Fi and OTA passwords: never send or copy it around.
-1. Fill in the household's Wi-Fi password in secrets.yaml (wifi_password) if it is empty.
+1. If the household changes its Wi-Fi password: edit wifi_password in secrets.yaml, flash again.
 2. Flash: esphome run ${o.deviceId}.yaml (USB for the first flash).
 3. Wire the reed switch and tamper switch to the GPIOs named in the YAML, other leg to GND.
 4. Open and close the door: the commune console shows the events.
