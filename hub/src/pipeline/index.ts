@@ -7,6 +7,7 @@ import type { DetectorChoice } from './detect/load.ts';
 import { defaultDecodeLimits, type DecodeLimits } from './frames/decode.ts';
 import { pipelineMetrics, type PipelineMetrics } from './metrics.ts';
 import { WorkerPool } from './pool/worker-pool.ts';
+import { cameraConfigValidator } from './config-schema.ts';
 import type { WireAlert, WireResult } from './pool/messages.ts';
 import type { PersonAlert } from './alert/index.ts';
 import type { Box, Detection } from './types.ts';
@@ -105,7 +106,10 @@ export interface Pipeline {
   submit(cameraId: string, jpeg: Uint8Array, header?: Partial<Pick<FrameHeader, 'seq' | 'ts'>>): boolean;
   /** The hub's FrameSink hook (hub/src/ingest/frame-sink.ts): camera key `household/device/camera`. */
   offer(source: FrameOrigin, frame: { header: FrameHeader; jpeg: Uint8Array }): boolean;
-  /** Per-camera motion sensitivity, masks, zones, tracker settings; resets that camera's state. */
+  /**
+   * Per-camera motion sensitivity, masks, zones, tracker settings; resets that camera's state.
+   * Throws KHOA_ERR_CONFIG_INVALID for values out of range or unknown keys (config-schema.ts).
+   */
   configureCamera(cameraId: string, config: CameraConfigInput): void;
   /** Drops a camera's queue and state (camera removed). */
   forgetCamera(cameraId: string): void;
@@ -122,6 +126,10 @@ export const cameraKey = (o: { householdId: string; deviceId: string; cameraId: 
 
 /** Starts the frame pipeline: a worker pool with the detector loaded in each worker. */
 export function createPipeline(options: PipelineOptions = {}): Pipeline {
+  if (options.cameraDefaults) cameraConfigValidator.assert(structuredClone(options.cameraDefaults));
+  for (const [name, v, min, max] of [['workers', options.workers, 1, 64], ['maxBatch', options.maxBatch, 1, 32], ['queueDepth', options.queueDepth, 1, 100]] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= min && v <= max)) throw new KhoaError('KHOA_ERR_CONFIG_INVALID', `${name} must be an integer in [${min}, ${max}]`, { [name]: v });
+  }
   const now = options.now ?? Date.now;
   const metrics = pipelineMetrics(options.registry);
   const maxFrameBytes = options.maxFrameBytes ?? FRAME_MAX_BYTES;
@@ -225,6 +233,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       }
     },
     configureCamera(cameraId, config) {
+      // Validate a copy: ajv fills defaults into what it checks, the camera keeps what was given.
+      cameraConfigValidator.assert(structuredClone(config));
       configured.add(cameraId);
       pool.configure(cameraId, { ...options.cameraDefaults, ...config });
     },
