@@ -38,6 +38,11 @@ export class FailureLimiter {
     this.#failures.delete(key);
   }
 
+  /** Keys currently tracked. */
+  get size(): number {
+    return this.#failures.size;
+  }
+
   #sweep(now: number): void {
     for (const [k, e] of this.#failures) {
       if (e.lockedUntil <= now && e.times.every((t) => t <= now - this.opts.windowMs)) this.#failures.delete(k);
