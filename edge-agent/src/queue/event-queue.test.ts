@@ -140,6 +140,22 @@ describe('EventQueue', () => {
     q2.close();
   });
 
+  it('skips a segment it cannot read instead of failing to open', () => {
+    const dir = tmp();
+    const q = EventQueue.open(opts(dir, { segmentMaxEvents: 2 }));
+    const s = Array.from({ length: 4 }, () => q.append('front', ev()).event.seq);
+    q.close();
+    const first = fs.readdirSync(dir).filter((n) => n.startsWith('seg-')).sort()[0] as string;
+    // A directory where a segment file should be: reading it fails with EISDIR.
+    fs.rmSync(path.join(dir, first));
+    fs.mkdirSync(path.join(dir, first));
+    let corrupt = 0;
+    const q2 = EventQueue.open(opts(dir, { onCorrupt: (n) => (corrupt += n) }));
+    expect(seqs(q2)).toEqual(s.slice(2));
+    expect(corrupt).toBe(1);
+    q2.close();
+  });
+
   it('refuses an event that breaks the protocol schema', () => {
     const q = EventQueue.open(opts(tmp()));
     expect(() => q.append('front', { ts: 1, type: 'battery', battery: 140 })).toThrow(/battery/);

@@ -113,7 +113,15 @@ export class EventQueue {
     const segments: SegmentInfo[] = [];
     let maxSeq = cursor?.lastSeq ?? -1;
     for (const s of segs) {
-      const contents = readSegment(path.join(opts.dir, s.name));
+      let contents: ReturnType<typeof readSegment>;
+      try {
+        contents = readSegment(path.join(opts.dir, s.name));
+      } catch {
+        // An unreadable file (EIO on a failing card) costs its own events, not the agent's start.
+        // It is left in place, untracked, for whoever looks at the card.
+        corrupt++;
+        continue;
+      }
       corrupt += contents.corrupt;
       let last = s.firstSeq - 1;
       for (const e of contents.events) {
