@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { readTfjsGraph } from './tfjs-graph.ts';
 import { convertTfjsToOnnx } from './tfjs-to-onnx.ts';
 import { encodeOnnxModel } from './onnx-writer.ts';
-import { onnxPeople } from './verify.ts';
+import { compareWithTfjs, onnxPeople } from './verify.ts';
 import { media } from '../../testing/media.ts';
 import type { Detection } from '../../types.ts';
 
@@ -49,6 +49,22 @@ describe('converted NanoDet-m (hub/models)', () => {
       });
     });
   });
+});
+
+// Opt-in (a 145 MB package): KHOA_TFJS_MODEL_DIR=<dir with models/nanodet.json, .bin> runs
+// the original TFJS graph live on real photos against the committed ONNX file.
+const tfjsDir = process.env.KHOA_TFJS_MODEL_DIR;
+describe.runIf(tfjsDir)('converted NanoDet-m against the live TFJS original', () => {
+  it('gives the same outputs on real photos', async () => {
+    const json = await readFile(join(tfjsDir!, 'models/nanodet.json'), 'utf8');
+    const bin = await readFile(join(tfjsDir!, 'models/nanodet.bin'));
+    const cmp = await compareWithTfjs(json, bin, models('nanodet-m.onnx'), [media('astronaut.jpg'), media('coffee.jpg')]);
+    expect(cmp).toBeDefined();
+    for (const c of cmp!) {
+      expect(c.maxAbsDiff, c.image).toBeLessThan(1e-4);
+      expect(c.converted).toEqual(c.reference);
+    }
+  }, 120_000);
 });
 
 // ---- the converter itself, against TFJS, on a small graph with every op NanoDet uses ----
