@@ -89,8 +89,11 @@ export async function startBroker(deps: BrokerDeps): Promise<Broker> {
       if (client) await new Promise<void>((resolve) => client.close(resolve));
     },
     async close() {
-      await listeners.close();
+      // A net.Server's close() waits for its open sockets, and only aedes ends its clients'
+      // sockets: stop accepting first, then close aedes, then wait for the listeners.
+      const listening = listeners.close();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await listening;
     },
   };
 }
