@@ -15,6 +15,7 @@ import { Ingest } from './ingest/ingest.ts';
 import type { IngestContext } from './ingest/context.ts';
 import { discardFrames, type FrameSink } from './ingest/frame-sink.ts';
 import { startBroker, type Broker } from './broker/broker.ts';
+import { startExternalBroker } from './broker/external-broker.ts';
 import { sweepRevoked } from './broker/revocation-sweep.ts';
 import { startHttp, type HttpServer } from './http/server.ts';
 import { routePipelineAlerts } from './frames/person-alerts.ts';
@@ -72,7 +73,9 @@ export async function startHub(settings: Settings, opts: HubOptions = {}): Promi
     cleanups.push(() => db.close());
     log.info({ db: db.where }, 'storage ready');
     // The broker is embedded: nobody is connected to it yet, whatever the table says from before.
-    const wasOnline = await markAllOffline(db.kysely, now());
+    // Not so with an external broker (scale-out): devices stay connected to it while a hub
+    // restarts, and their retained status reaches the hub again when it subscribes.
+    const wasOnline = settings.mqtt.external ? 0 : await markAllOffline(db.kysely, now());
     if (wasOnline > 0) log.info({ devices: wasOnline }, 'devices online before the restart marked offline until they reconnect');
 
     const alerts = new AlertBus((err) => log.error({ err }, 'alert listener failed'));
@@ -93,7 +96,7 @@ export async function startHub(settings: Settings, opts: HubOptions = {}): Promi
       await ctx.frames.close?.();
     });
 
-    const b = await startBroker({ db: db.kysely, settings, metrics, log, beforeAck: ingest.beforeAck, now });
+    const b = await (settings.mqtt.external ? startExternalBroker : startBroker)({ db: db.kysely, settings, metrics, log, beforeAck: ingest.beforeAck, now });
     started.broker = b;
     cleanups.push(() => b.close());
     // Ingest stops before the broker closes: in-flight messages finish, later ones are refused

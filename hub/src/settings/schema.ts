@@ -52,6 +52,25 @@ export const SettingsSchema = Type.Object(
             { additionalProperties: false },
           ),
         ),
+        /**
+         * Scale-out mode (DESIGN.md "Storage and scale"): devices connect to this external MQTT 5
+         * broker; the hub joins it as a client and the embedded broker opens no listener (it stays
+         * the hub's in-process bus). See broker/external-bridge.ts.
+         */
+        external: Type.Optional(
+          Type.Object(
+            {
+              url: Type.String({ pattern: '^(mqtts?|wss?)://[^\\s]+$', description: 'mqtt://host:1883, mqtts://… or wss://…' }),
+              username: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'default khoa-hub when a password is set' })),
+              password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+              clientId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: 'unique per hub process and stable across its restarts (persistent session); default khoa-hub-{hostname}' })),
+              shareGroup: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'khoa-hubs', description: 'hubs of one deployment share frames through $share/{group}/…' }),
+              /** How long the broker keeps this hub's session (and queues its events) while it is away. */
+              sessionExpiryS: Type.Integer({ minimum: 0, maximum: 604800, default: 3600 }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
       },
       'embedded MQTT broker',
     ),

@@ -1,0 +1,189 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mqtt, { type MqttClient } from 'mqtt';
+import { sql } from 'kysely';
+import { encodeFrame, topics, type DeviceRef } from '@khoa/protocol';
+import { openDb, type Db } from '../hub/src/storage/open.ts';
+import { addArea } from '../hub/src/storage/areas.ts';
+import { addHousehold } from '../hub/src/storage/households.ts';
+import { addDevice } from '../hub/src/storage/devices.ts';
+import { PG_URL, tempDir } from '../hub/src/testing/databases.ts';
+
+/**
+ * Scale-out mode (issue 8, item 4) against the machine's real Mosquitto (127.0.0.1:1883, MQTT 5,
+ * anonymous on loopback) and real PostgreSQL: two hub PROCESSES share one schema and one
+ * broker. Ids are unique per run, so parallel runs on the same Mosquitto do not collide.
+ */
+const BROKER_URL = process.env.KHOA_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+const bin = fileURLToPath(new URL('../hub/bin/khoa.js', import.meta.url));
+const run = randomBytes(3).toString('hex');
+const schema = `khoa_scale_${run}`;
+const HOUSEHOLDS = 12;
+const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
+
+interface HubProcess {
+  name: string;
+  child: ChildProcessWithoutNullStreams;
+  http: number;
+  exited: Promise<number | null>;
+  dataDir: string;
+  log: string[];
+}
+
+function startHubProcess(name: string): Promise<HubProcess> {
+  const dataDir = tempDir(`khoa-scale-${name}-`);
+  const env = {
+    ...process.env,
+    KHOA_DATA_DIR: dataDir,
+    KHOA_DB_URL: PG_URL,
+    KHOA_DB_SCHEMA: schema,
+    KHOA_MQTT_EXTERNAL_URL: BROKER_URL,
+    KHOA_MQTT_EXTERNAL_CLIENT_ID: `khoa-test-${run}-${name}`,
+    KHOA_MQTT_PORT: '0',
+    KHOA_HTTP_PORT: '0',
+    KHOA_HTTP_HOST: '127.0.0.1',
+    KHOA_PIPELINE_WORKERS: '0',
+    KHOA_LOG_LEVEL: 'info',
+  };
+  const child = spawn(process.execPath, [bin, 'hub'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const log: string[] = [];
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    child.stderr.on('data', (d: Buffer) => log.push(d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      for (const line of lines) {
+        log.push(line);
+        if (line.includes('"hub started"')) resolve({ name, child, http: (JSON.parse(line) as { http: number }).http, exited, dataDir, log });
+      }
+    });
+    void exited.then((code) => reject(new Error(`hub ${name} exited (${code}) before starting:\n${log.join('\n').slice(-3000)}`)));
+  });
+}
+
+async function framesIn(hub: HubProcess): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${hub.http}/metrics`)).text();
+  const m = /^khoa_mqtt_messages_in_total\{kind="cam_frame"\} (\d+)/m.exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function connectDevice(d: DeviceRef): Promise<MqttClient> {
+  // Mosquitto keeps QoS 1 publishes of a persistent device session; the agent works this way.
+  return mqtt.connectAsync(BROKER_URL, { protocolVersion: 5, clientId: `${run}-${d.deviceId}`, clean: true, reconnectPeriod: 200 });
+}
+
+const publishEvent = (c: MqttClient, d: DeviceRef, lockId: string, seq: number, type: string) =>
+  c.publishAsync(topics.lockEvent(d, lockId), JSON.stringify({ seq, ts: Date.now(), type, source: 'simulator' }), { qos: 1 });
+
+describe('scale-out: two hub processes on Mosquitto and PostgreSQL', () => {
+  let db: Db;
+  const hubs: HubProcess[] = [];
+  const devices: DeviceRef[] = [];
+  const clients: MqttClient[] = [];
+
+  beforeAll(async () => {
+    db = await openDb({ url: PG_URL, schema, busyTimeoutMs: 5000 }, tempDir());
+    await addArea(db.kysely, { id: `commune-${run}`, level: 'commune', name: 'Xã Thử', kind: 'rural' });
+    for (let i = 0; i < HOUSEHOLDS; i++) {
+      const d = { householdId: `hh-${run}-${i}`, deviceId: `dev-${run}-${i}` };
+      await addHousehold(db.kysely, { id: d.householdId, areaId: `commune-${run}`, address: `${i} Đường Thử` });
+      // The external broker authenticates devices; the hub still needs the device row (household binding, revocation).
+      await addDevice(db.kysely, { id: d.deviceId, householdId: d.householdId, credentialHash: 'external-broker' });
+      devices.push(d);
+    }
+    hubs.push(...(await Promise.all([startHubProcess('a'), startHubProcess('b')])));
+    clients.push(...(await Promise.all(devices.map(connectDevice))));
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.endAsync(true)));
+    for (const h of hubs) {
+      if (h.child.exitCode === null && h.child.signalCode === null) h.child.kill('SIGTERM');
+      await h.exited;
+      rmSync(h.dataDir, { recursive: true, force: true });
+    }
+    // The hubs' persistent sessions are left to expire on the broker (sessionExpiryS).
+    await db?.close();
+    const { default: pg } = await import('pg');
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.query(`drop schema if exists "${schema}" cascade`);
+    await c.end();
+  }, 30_000);
+
+  const count = async (table: 'events' | 'alerts', kind?: string) => {
+    let q = db.kysely.selectFrom(table).select(sql<number>`count(*)`.as('n'));
+    if (kind) q = q.where(sql.ref('kind'), '=', kind);
+    return Number((await q.executeTakeFirstOrThrow()).n);
+  };
+
+  it('stores every event once, raises each forced-door alert once, and spreads frames over both hubs', async () => {
+    await Promise.all(devices.map((d, i) => publishEvent(clients[i]!, d, 'front', 1, 'forced')));
+    await waitFor(async () => (await count('alerts', 'door_forced')) >= HOUSEHOLDS && (await count('events')) >= HOUSEHOLDS, 15_000, 'events and alerts');
+
+    // Frames: QoS 0 on the shared subscription, so each goes to one hub.
+    for (let seq = 0; seq < 40; seq++) {
+      const d = devices[seq % 4]!;
+      clients[seq % 4]!.publish(topics.camFrame(d, 'cam1'), encodeFrame({ seq, ts: Date.now(), width: 2, height: 2, keyframe: true, motion: false }, JPEG), { qos: 0 });
+    }
+    await waitFor(async () => (await framesIn(hubs[0]!)) + (await framesIn(hubs[1]!)) >= 40, 10_000, 'frames');
+    const [a, b] = [await framesIn(hubs[0]!), await framesIn(hubs[1]!)];
+    expect(a + b).toBe(40);
+    expect(a).toBeGreaterThan(0);
+    expect(b).toBeGreaterThan(0);
+
+    expect(await count('events')).toBe(HOUSEHOLDS);
+    expect(await count('alerts', 'door_forced')).toBe(HOUSEHOLDS);
+  }, 30_000);
+
+  it('loses and doubles nothing when one hub is killed mid-stream', async () => {
+    const ROUNDS = 10;
+    const before = await count('events');
+    const stream = (async () => {
+      for (let r = 0; r < ROUNDS; r++) {
+        // Each round: a state change on every household, and a forced door on a new lock (a new alert subject).
+        await Promise.all(devices.map((d, i) => publishEvent(clients[i]!, d, 'front', 2 + 2 * r, r % 2 ? 'locked' : 'unlocked')));
+        await Promise.all(devices.map((d, i) => publishEvent(clients[i]!, d, `back${r}`, 3 + 2 * r, 'forced')));
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    })();
+    await new Promise((res) => setTimeout(res, 450));
+    hubs[0]!.child.kill('SIGKILL');
+    await stream;
+    const expectedEvents = before + ROUNDS * 2 * HOUSEHOLDS;
+    const expectedAlerts = HOUSEHOLDS * (1 + ROUNDS);
+    await waitFor(async () => (await count('events')) >= expectedEvents && (await count('alerts', 'door_forced')) >= expectedAlerts, 20_000, 'events and alerts after the kill').catch(() => {});
+
+    const events = await count('events');
+    const perSubject = await db.kysely
+      .selectFrom('alerts')
+      .select(['device_id', 'subject', sql<number>`count(*)`.as('n')])
+      .where('kind', '=', 'door_forced')
+      .groupBy(['device_id', 'subject'])
+      .execute();
+    const doubled = perSubject.filter((r) => Number(r.n) > 1).length;
+    const lost = expectedAlerts - perSubject.length;
+    console.info(`kill test: events ${events}/${expectedEvents}, door_forced alerts lost ${lost}, doubled ${doubled}`);
+    expect(events).toBe(expectedEvents);
+    expect(doubled).toBe(0);
+    expect(lost).toBe(0);
+    // The survivor carries on alone: its frames still arrive.
+    const framesBefore = await framesIn(hubs[1]!);
+    clients[0]!.publish(topics.camFrame(devices[0]!, 'cam1'), encodeFrame({ seq: 1000, ts: Date.now(), width: 2, height: 2, keyframe: true, motion: false }, JPEG), { qos: 0 });
+    await waitFor(async () => (await framesIn(hubs[1]!)) > framesBefore, 5000, 'a frame at the surviving hub');
+  }, 45_000);
+});
