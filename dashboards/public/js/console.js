@@ -112,6 +112,17 @@ async function act(id, action, body = {}) {
   }
 }
 
+/** The hub's detail line: free text, or JSON facts from the pipeline (score, box, track). */
+function detailText(detail) {
+  try {
+    const d = JSON.parse(detail);
+    if (d && typeof d.score === 'number') return t('detail.score', { pct: Math.round(d.score * 100) });
+  } catch {
+    // plain text
+  }
+  return detail;
+}
+
 /** While the household shares a camera, its latest frame refreshes every few seconds. */
 function sharedView(id) {
   const img = h('img', { className: 'snapshot', id: 'shared-frame', alt: t('detail.sharedView') });
@@ -158,7 +169,7 @@ async function openDetail(id) {
   $('detail').replaceChildren(...[
     h('button', { type: 'button', className: 'btn ghost back-to-list', textContent: t('detail.back'), onclick: () => $('console').classList.remove('has-detail') }),
     h('div', { className: 'head' }, h('h2', { textContent: t(`kind.${a.kind}`) }), h('span', { className: `badge st-${a.status}`, id: 'detail-status', textContent: t(`status.${a.status}`) }), a.overdue ? h('span', { className: 'badge overdue', textContent: t('overdue') }) : null),
-    a.detail ? h('p', { className: 'muted', textContent: a.detail }) : null,
+    a.detail ? h('p', { className: 'muted', textContent: detailText(a.detail) }) : null,
     d.sharedUntil ? h('p', { className: 'notice', textContent: t('detail.shared', { time: clock(d.sharedUntil) }) }) : null,
     d.sharedUntil ? sharedView(id) : null,
     snapshot,

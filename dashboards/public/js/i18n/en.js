@@ -65,6 +65,7 @@ export default {
   'detail.sharedView': 'Camera the household shares',
   'detail.sharedWaiting': 'Waiting for a picture from the camera…',
   'detail.sharedLive': 'Shared camera · updated {time}',
+  'detail.score': 'Person detection confidence: {pct}%',
   'action.acknowledge': 'Acknowledge',
   'action.assign': 'Assign',
   'action.resolve': 'Resolved',

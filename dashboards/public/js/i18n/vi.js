@@ -65,6 +65,7 @@ export default {
   'detail.sharedView': 'Camera hộ dân đang chia sẻ',
   'detail.sharedWaiting': 'Đang chờ hình từ camera…',
   'detail.sharedLive': 'Camera chia sẻ · cập nhật {time}',
+  'detail.score': 'Độ tin cậy nhận dạng người: {pct}%',
   'action.acknowledge': 'Tiếp nhận',
   'action.assign': 'Phân công',
   'action.resolve': 'Đã xử lý',
