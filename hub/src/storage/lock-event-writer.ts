@@ -26,11 +26,14 @@ export type WriteResult = { eventId: number; lock: Lock | undefined } | { eventI
 export function createLockEventWriter(db: Db): (ref: LockEventRef, ev: LockEvent, receivedAt: number, stateAt: number) => Promise<WriteResult> {
   const native = db.native;
   if (!native) {
-    return async (ref, ev, receivedAt, stateAt) => {
-      const eventId = await insertEvent(db.kysely, ref, ev, receivedAt);
-      if (eventId === null) return { eventId: null };
-      return { eventId, lock: await applyLockEvent(db.kysely, ref, ev, stateAt) };
-    };
+    // One transaction: an event stored without its state change would, once resent, be a
+    // "replay" and its state change would never be applied.
+    return (ref, ev, receivedAt, stateAt) =>
+      db.kysely.transaction().execute(async (tx): Promise<WriteResult> => {
+        const eventId = await insertEvent(tx, ref, ev, receivedAt);
+        if (eventId === null) return { eventId: null };
+        return { eventId, lock: await applyLockEvent(tx, ref, ev, stateAt) };
+      });
   }
   const insert = native.prepare<unknown[], { id: number }>(
     `insert into events (device_id, household_id, lock_id, seq, type, battery, failures, source, device_ts, received_at)
