@@ -116,6 +116,17 @@ describe('agent SD-card bundle', () => {
     await run('sh', ['-n', join(dir, 'script', 'khoa-install.sh')]);
   });
 
+  it('user-data passes cloud-init schema where cloud-init is installed', async (ctx) => {
+    const bin = ['/usr/bin/cloud-init', '/usr/local/bin/cloud-init'].find((p) => existsSync(p));
+    if (!bin) {
+      ctx.skip('cloud-init is not installed on this machine (apt-get install cloud-init); user-data checked by the YAML test only');
+      return;
+    }
+    const out = await written('schema', config([], CA));
+    const { stdout } = await run(bin, ['schema', '--config-file', join(out, 'user-data')]);
+    expect(stdout).toContain('Valid cloud-config');
+  });
+
   it('refuses a private key or junk as --ssh-key', () => {
     expect(() => parseSshPublicKeys('-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n')).toThrow(/private key/);
     expect(() => parseSshPublicKeys('hello world')).toThrow(/not an SSH public key/);

@@ -17,7 +17,11 @@ import { AGENT_CONFIG_PATH, AGENT_INSTALL_DIR, AGENT_UNIT_NAME, AGENT_USER } fro
 export const ADMIN_USER = 'khoa-admin';
 /** Where the bundle's agent files sit on a booted Pi (the FAT boot partition). */
 export const BOOT_BUNDLE_DIR = '/boot/firmware/khoa';
-/** The agent software the installer adds to the bundle (see README.txt). */
+/**
+ * The agent software the installer adds to the bundle (see README.txt): an archive of the
+ * repository's release, e.g. `git archive --format=tar.gz -o khoa-agent.tgz <tag>`, unpacked
+ * into AGENT_INSTALL_DIR; with node_modules inside it installs offline, without them it needs npm.
+ */
 export const AGENT_TARBALL = 'khoa-agent.tgz';
 
 export interface FirstBootOptions {
@@ -45,6 +49,10 @@ function installScript(o: FirstBootOptions): string {
     `test -f "$SRC/${AGENT_TARBALL}" || { echo "khoa: $SRC/${AGENT_TARBALL} is missing (see README.txt)" >&2; exit 1; }`,
     `install -d -m 0755 ${AGENT_INSTALL_DIR}`,
     `tar -xzf "$SRC/${AGENT_TARBALL}" -C ${AGENT_INSTALL_DIR} --no-same-owner`,
+    // A source archive of the repository (git archive) has no node_modules: install the
+    // agent's and protocol's production dependencies here, for this Pi's CPU (sharp and
+    // ffmpeg come as per-platform packages).
+    `if [ ! -d ${AGENT_INSTALL_DIR}/node_modules ]; then (cd ${AGENT_INSTALL_DIR} && npm ci --omit=dev --no-audit --no-fund -w edge-agent -w protocol); fi`,
     // The agent reads its config as khoa; only root may change it.
     `install -d -m 0750 -o root -g ${AGENT_USER} /etc/khoa`,
     `install -m 0640 -o root -g ${AGENT_USER} "$SRC/agent.json" ${AGENT_CONFIG_PATH}`,
@@ -84,7 +92,7 @@ export function firstBootFiles(o: FirstBootOptions): { userData: string; metaDat
       { name: AGENT_USER, system: true, shell: '/usr/sbin/nologin', lock_passwd: true, no_create_home: true },
     ],
     package_update: true,
-    packages: ['nodejs', 'curl'],
+    packages: ['nodejs', 'npm', 'curl'],
     write_files: [
       {
         // Belt and braces to ssh_pwauth: also refuses keyboard-interactive and root logins.

@@ -18,7 +18,8 @@ không chép vào máy khác; xóa khỏi máy tính sau khi đã chép vào th�
    Raspberry Pi Imager, KHÔNG bật tùy chỉnh hệ điều hành (OS customisation) trong Imager.
 2. Cắm lại thẻ; mở phân vùng "bootfs". Chép TẤT CẢ nội dung thư mục này vào gốc phân vùng đó
    (ghi đè user-data và meta-data có sẵn).
-3. Chép tệp phần mềm agent ${AGENT_TARBALL} (do quản trị viên cung cấp) vào thư mục khoa/.
+3. Chép tệp phần mềm agent ${AGENT_TARBALL} (do quản trị viên cung cấp, tạo bằng
+   git archive --format=tar.gz -o ${AGENT_TARBALL} <phiên bản>) vào thư mục khoa/.
 4. Cắm thẻ vào Pi, nối mạng dây (Ethernet), cấp điện. Lần khởi động đầu mất 5–15 phút
    (cài Node.js và agent). Pi tự xóa khoa/agent.json khỏi thẻ sau khi cài.
 5. Kiểm tra: ssh ${ADMIN_USER}@${host}.local (chỉ đăng nhập bằng khóa SSH, không có mật khẩu),
@@ -33,7 +34,8 @@ apps or copy it elsewhere; delete it from your computer once it is on the SD car
    Raspberry Pi Imager, WITHOUT Imager's OS customisation.
 2. Re-insert the card and open the "bootfs" partition. Copy EVERYTHING in this folder to the
    root of that partition (replacing its user-data and meta-data).
-3. Copy the agent software ${AGENT_TARBALL} (from your administrator) into the khoa/ folder.
+3. Copy the agent software ${AGENT_TARBALL} (from your administrator, made with
+   git archive --format=tar.gz -o ${AGENT_TARBALL} <release tag>) into the khoa/ folder.
 4. Put the card in the Pi, plug in Ethernet and power. The first boot takes 5–15 minutes
    (installs Node.js and the agent). The Pi deletes khoa/agent.json from the card after install.
 5. Check: ssh ${ADMIN_USER}@${host}.local (SSH key only, no password exists), then
