@@ -1,12 +1,9 @@
-import type { FastifyError, FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
-import type { TSchema } from '@sinclair/typebox';
-import { KhoaError, compile, httpStatusOf, isKhoaError, type Validator } from '@khoa/protocol';
 import { Accounts, DEFAULT_ACCOUNT_SETTINGS, type AccountSettings } from '../../accounts/index.ts';
 import { createAlertRaiser, type RaiseAlert } from '../../alerts/raise.ts';
 import { createCommandSender, type SendCommand } from '../../commands/send-command.ts';
 import { consoleDb } from '../../storage/console-tables.ts';
-import { expireSnapshots } from '../../storage/snapshot-retention.ts';
 import { validateSettings } from '../../settings/load.ts';
 import type { Settings } from '../../settings/schema.ts';
 import { createLogger, type Logger } from '../../log.ts';
@@ -18,6 +15,8 @@ import { SharedFrames } from './shared-frames.ts';
 import { consoleRoutes } from './routes.ts';
 import { OpenApiCollector } from './openapi.ts';
 import { consoleMetrics } from './metrics.ts';
+import { consoleErrorHandler, protocolValidatorCompiler } from './errors.ts';
+import { startSnapshotRetention } from './retention.ts';
 
 /** What the console needs beyond the hub's HttpDeps; each has a fallback so the plugin runs on HttpDeps alone. */
 export interface ConsoleExtras {
@@ -32,12 +31,9 @@ export interface ConsoleExtras {
   snapshotRetentionDays?: number;
 }
 
-const RETENTION_EVERY_MS = 3600_000;
 
 /** Most console bodies are a few short fields; the tip route raises its own limit for a photo. */
 const BODY_LIMIT = 32 * 1024;
-
-const validators = new WeakMap<object, Validator<TSchema>>();
 
 /**
  * The consoles' JSON API under /api: one encapsulated fastify plugin, so its cookie parser,
@@ -70,17 +66,12 @@ export function consoleApi(deps: HttpDeps & ConsoleExtras): FastifyPluginAsync {
           limits: { tipsPerHour: 5, sosPerHour: 3, ...deps.limits },
         };
         ctx.live.start();
-        const retentionDays = deps.snapshotRetentionDays ?? 30;
-        const expire = () =>
-          void expireSnapshots(db, ctx.dataDir, now() - retentionDays * 86_400_000).then(
-            (n) => n && log.info({ deleted: n, retentionDays }, 'expired snapshots deleted'),
-            (err: unknown) => log.error({ err }, 'snapshot retention failed'),
-          );
-        const retention = retentionDays > 0 ? setInterval(expire, RETENTION_EVERY_MS) : undefined;
-        retention?.unref();
-        if (retentionDays > 0) app.addHook('onReady', async () => expire());
+        let stopRetention = () => {};
+        app.addHook('onReady', async () => {
+          stopRetention = startSnapshotRetention({ db, dataDir: ctx.dataDir, days: deps.snapshotRetentionDays ?? 30, log, now });
+        });
         app.addHook('onClose', async () => {
-          clearInterval(retention);
+          stopRetention();
           ctx.live.stop();
           ctx.shared.close();
           sender?.close();
@@ -91,33 +82,8 @@ export function consoleApi(deps: HttpDeps & ConsoleExtras): FastifyPluginAsync {
         app.addHook('onRoute', (route) => {
           route.bodyLimit ??= BODY_LIMIT;
         });
-        app.setValidatorCompiler(({ schema }) => {
-          let v = validators.get(schema);
-          if (!v) {
-            v = compile(schema as TSchema, 'KHOA_ERR_HTTP_BAD_REQUEST');
-            validators.set(schema, v);
-          }
-          const check = v;
-          return (data: unknown) => {
-            const r = check.check(data);
-            return r.ok ? { value: r.value } : { error: r.error };
-          };
-        });
-        app.setErrorHandler((err: FastifyError | KhoaError, req, reply) => {
-          let e: KhoaError;
-          if (isKhoaError(err)) e = err;
-          else if (err.validation) e = new KhoaError('KHOA_ERR_HTTP_BAD_REQUEST', err.message);
-          else if (err.statusCode === 413) e = new KhoaError('KHOA_ERR_PAYLOAD_TOO_LARGE', 'request body too large');
-          else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) e = new KhoaError('KHOA_ERR_HTTP_BAD_REQUEST', err.message);
-          else {
-            req.log.error({ err }, 'console API failed');
-            // Same body as the hub's own handler for an unexpected failure; details stay in the log.
-            return reply.code(500).send({ code: 'KHOA_ERR_INTERNAL', message: 'internal error', context: {} });
-          }
-          const status = httpStatusOf[e.code] ?? 500;
-          if (status === 429 && typeof e.context.retryAfterS === 'number') reply.header('retry-after', String(e.context.retryAfterS));
-          return reply.code(status).send(e.toJSON());
-        });
+        app.setValidatorCompiler(protocolValidatorCompiler);
+        app.setErrorHandler(consoleErrorHandler);
         app.addHook('onRequest', authHook(ctx));
         const openapi = new OpenApiCollector();
         app.addHook('onRoute', openapi.collect);
