@@ -23,12 +23,15 @@ export async function configuredCameras(entries: readonly unknown[], opts: { log
       publishCameraState: (id, msg) => target?.publishCameraState(id, msg),
     },
   });
+  // ONVIF make, model and stream size are known only once the camera has been read: register again.
+  manager.on('camera_info', () => target?.announce());
   return {
     cameras: () => manager.describe(),
     async start(sink) {
       target = sink;
       manager.start();
     },
+    snapshot: (cameraId) => manager.snapshot(cameraId),
     async stop() {
       await manager.stop();
       target = null;
