@@ -9,6 +9,7 @@ import { device } from './commands/device.ts';
 import { bench } from './commands/bench.ts';
 import { demo } from './commands/demo.ts';
 import { user } from './commands/user.ts';
+import { report } from './commands/report.ts';
 
 /**
  * Every `khoa` subcommand, in the order `khoa help` lists them.
@@ -22,6 +23,7 @@ export const commands: CliCommand[] = [
   provision,
   device,
   user,
+  report,
   modelConvert,
   analyze,
   bench,

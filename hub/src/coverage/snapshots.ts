@@ -19,18 +19,17 @@ export async function saveSnapshot(db: CoverageDb, result: CoverageResult): Prom
   return rows.length;
 }
 
-/** The latest snapshot of an area taken before `before` (e.g. a period's end), if any. */
-export async function snapshotBefore(db: CoverageDb, areaId: string, before: number): Promise<(AreaFigures & { at: number }) | undefined> {
-  const row = await db.selectFrom('coverage_snapshots').select(['at', 'figures']).where('area_id', '=', areaId).where('at', '<', before).orderBy('at', 'desc').limit(1).executeTakeFirst();
+/** The latest snapshot of an area taken in [notBefore, before) (e.g. within a period), if any. */
+export async function snapshotBefore(db: CoverageDb, areaId: string, before: number, notBefore = 0): Promise<(AreaFigures & { at: number }) | undefined> {
+  const row = await db
+    .selectFrom('coverage_snapshots')
+    .select(['at', 'figures'])
+    .where('area_id', '=', areaId)
+    .where('at', '<', before)
+    .where('at', '>=', notBefore)
+    .orderBy('at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return row ? { ...(JSON.parse(row.figures) as AreaFigures), at: Number(row.at) } : undefined;
 }
 
-/** Snapshots of several areas before `before`, by area (children of an area in a past report). */
-export async function snapshotsBefore(db: CoverageDb, areaIds: readonly string[], before: number): Promise<Map<string, AreaFigures & { at: number }>> {
-  const out = new Map<string, AreaFigures & { at: number }>();
-  for (const id of areaIds) {
-    const s = await snapshotBefore(db, id, before);
-    if (s) out.set(id, s);
-  }
-  return out;
-}

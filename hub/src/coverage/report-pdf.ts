@@ -1,0 +1,28 @@
+import { chromium } from 'playwright-core';
+import { KhoaError } from '@khoa/protocol';
+
+/** The system Chromium; reports need no browser download. KHOA_CHROMIUM overrides it. */
+const CHROMIUM = process.env.KHOA_CHROMIUM ?? '/usr/bin/chromium';
+/** A headless print on a hub: no sandbox user namespaces in containers, nothing fetched from the network. */
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+
+/**
+ * Prints a self-contained report page to PDF with Chromium. The page loads nothing: every
+ * request it tries is refused, so a report cannot leak out or wait on the network.
+ */
+export async function htmlToPdf(html: string, timeoutMs = 60_000): Promise<Buffer> {
+  let browser;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: timeoutMs });
+  } catch (err) {
+    throw new KhoaError('KHOA_ERR_CONFIG_INVALID', `cannot start Chromium at ${CHROMIUM} to print the report: ${(err as Error).message.split('\n')[0]}`, { executable: CHROMIUM }, { cause: err });
+  }
+  try {
+    const page = await browser.newPage({ javaScriptEnabled: false });
+    await page.route('**/*', (route) => route.abort());
+    await page.setContent(html, { waitUntil: 'load', timeout: timeoutMs });
+    return await page.pdf({ format: 'A4', landscape: true, printBackground: true, preferCSSPageSize: true });
+  } finally {
+    await browser.close();
+  }
+}
