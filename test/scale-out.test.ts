@@ -42,6 +42,8 @@ function startHubProcess(name: string): Promise<HubProcess> {
     KHOA_DB_SCHEMA: schema,
     KHOA_MQTT_EXTERNAL_URL: BROKER_URL,
     KHOA_MQTT_EXTERNAL_CLIENT_ID: `khoa-test-${run}-${name}`,
+    // Its own share group: another run's hubs (or their leftover sessions) must not take our frames.
+    KHOA_MQTT_EXTERNAL_SHARE_GROUP: `khoa-test-${run}`,
     KHOA_MQTT_PORT: '0',
     KHOA_HTTP_PORT: '0',
     KHOA_HTTP_HOST: '127.0.0.1',
@@ -116,7 +118,8 @@ describe('scale-out: two hub processes on Mosquitto and PostgreSQL', () => {
       await h.exited;
       rmSync(h.dataDir, { recursive: true, force: true });
     }
-    // The hubs' persistent sessions are left to expire on the broker (sessionExpiryS).
+    // Ends the hubs' persistent sessions on the shared broker (a Clean Start with expiry 0).
+    for (const h of hubs) await (await mqtt.connectAsync(BROKER_URL, { protocolVersion: 5, clientId: `khoa-test-${run}-${h.name}`, clean: true })).endAsync();
     await db?.close();
     const { default: pg } = await import('pg');
     const c = new pg.Client({ connectionString: PG_URL });
@@ -181,9 +184,12 @@ describe('scale-out: two hub processes on Mosquitto and PostgreSQL', () => {
     expect(events).toBe(expectedEvents);
     expect(doubled).toBe(0);
     expect(lost).toBe(0);
-    // The survivor carries on alone: its frames still arrive.
+    // The survivor takes every frame at once: the dead hub's frame session ended with its socket.
     const framesBefore = await framesIn(hubs[1]!);
-    clients[0]!.publish(topics.camFrame(devices[0]!, 'cam1'), encodeFrame({ seq: 1000, ts: Date.now(), width: 2, height: 2, keyframe: true, motion: false }, JPEG), { qos: 0 });
-    await waitFor(async () => (await framesIn(hubs[1]!)) > framesBefore, 5000, 'a frame at the surviving hub');
+    for (let seq = 1000; seq < 1020; seq++) {
+      clients[0]!.publish(topics.camFrame(devices[0]!, 'cam1'), encodeFrame({ seq, ts: Date.now(), width: 2, height: 2, keyframe: true, motion: false }, JPEG), { qos: 0 });
+    }
+    await waitFor(async () => (await framesIn(hubs[1]!)) >= framesBefore + 20, 5000, 'frames at the surviving hub').catch(() => {});
+    expect(await framesIn(hubs[1]!)).toBe(framesBefore + 20);
   }, 45_000);
 });

@@ -1,12 +1,13 @@
 import { hostname } from 'node:os';
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { IPublishPacket } from 'mqtt';
 import type { Aedes, AedesPublishPacket, PublishPacket } from 'aedes';
-import { KhoaError, TOPIC_ROOT, parseTopic, topics } from '@khoa/protocol';
+import { TOPIC_ROOT, parseTopic, topics } from '@khoa/protocol';
 import type { Settings } from '../settings/schema.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Logger } from '../log.ts';
 import type { BeforeAck } from './authorize-publish.ts';
 import type { ExternalIdentities } from './external-identity.ts';
+import { openExternalConnection, type ExternalConnection } from './external-connection.ts';
 
 export type ExternalSettings = NonNullable<Settings['mqtt']['external']>;
 
@@ -26,16 +27,20 @@ const COMMANDS = `${TOPIC_ROOT}/+/+/cmd/#`;
  * The hub's side of the external MQTT 5 broker (scale-out mode). Every hub process of a
  * deployment runs one, with its own client id and a persistent session.
  *
- * - Device events (status, register, heartbeat, lock events, camera states, replies) come on
- *   ordinary, NOT shared, QoS 1 subscriptions: every hub sees every event, the database's
+ * - Device events (status, register, heartbeat, lock events, camera states, replies) come on a
+ *   connection with a persistent session and ordinary, NOT shared, QoS 1 subscriptions: every hub sees every event, the database's
  *   uniqueness ((device, seq) for events, one open alert per kind/device/subject) makes the work
  *   count once, and a hub that dies mid-message loses nothing because the others handle their
  *   own copy. A shared subscription would halve the database work, but Mosquitto keeps a QoS 1
  *   message in flight to a dead member inside that member's session instead of handing it to
  *   another member, so an event (and its alert) would wait until the dead hub comes back, or be
  *   dropped with its expired session.
- * - Frames come on a shared subscription (`$share/{group}/…`, QoS 0): each frame goes to one
- *   hub, which is how detection work is spread. A frame lost with a dead hub is replaced by the
+ * - Frames come on a second connection, with a shared subscription (`$share/{group}/…`, QoS 0):
+ *   each frame goes to one hub, which is how detection work is spread. That connection's session
+ *   ends with it (expiry 0): Mosquitto 2.0 goes on handing every other frame of the group to a
+ *   member whose persistent session outlives its dead process (measured: the survivor got 10 of
+ *   20 frames), so a dead hub leaves the group as soon as the broker sees its socket close, or
+ *   after 1.5 keepalives if the machine vanished. A frame lost meanwhile is replaced by the
  *   camera's next one.
  * - A QoS 1 message is acknowledged to the broker only once ingest (the same path as the
  *   embedded broker's authorizePublish) has finished: mqtt.js v5 sends the PUBACK when our
@@ -46,13 +51,13 @@ const COMMANDS = `${TOPIC_ROOT}/+/+/cmd/#`;
  *   local bus go out to the external broker at QoS 1.
  */
 export class ExternalBridge {
-  #client: MqttClient | undefined;
-  #started = false;
+  #events: ExternalConnection | undefined;
+  #frames: ExternalConnection | undefined;
   #closing = false;
   readonly #log: Logger;
   readonly #forwardCommand = (packet: AedesPublishPacket, cb: () => void) => {
     cb();
-    const client = this.#client;
+    const client = this.#events?.client;
     if (!client || this.#closing) return;
     // mqtt.js keeps a QoS 1 publish in its outgoing store while disconnected and sends it on reconnect.
     client.publish(packet.topic, packet.payload as Buffer, { qos: 1, retain: false }, (err) => {
@@ -68,79 +73,32 @@ export class ExternalBridge {
     return this.deps.settings.clientId ?? `khoa-hub-${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 55)}`;
   }
 
-  /** Connects, subscribes and starts forwarding; rejects if the first connection fails. */
+  /** Connects both connections, subscribes and starts forwarding; rejects if a first connection fails. */
   async start(): Promise<void> {
     const s = this.deps.settings;
-    const options: IClientOptions = {
-      protocolVersion: 5,
-      clientId: this.clientId,
-      // A persistent session: while this hub restarts, the broker queues its QoS 1 events and
-      // redelivers those it had sent but not seen acknowledged.
-      clean: false,
-      properties: { sessionExpiryInterval: s.sessionExpiryS },
+    const filters = topics.hubFilters(s.shareGroup);
+    const common = {
+      url: s.url,
       username: s.username ?? (s.password ? 'khoa-hub' : undefined),
       password: s.password,
-      reconnectPeriod: 1000,
-      connectTimeout: 10_000,
-      keepalive: 30,
-      // We subscribe ourselves on every connect (below), with the options we need.
-      resubscribe: false,
+      onMessage: (packet: IPublishPacket) => this.#receive(packet),
+      log: this.#log,
     };
-    const client = mqtt.connect(s.url, options);
-    this.#client = client;
-    // Called once per message, one message at a time; the PUBACK (QoS 1) goes out when `done` is called.
-    client.handleMessage = (packet, done) => {
-      this.#receive(packet).then(
-        () => done(),
-        (err: unknown) => {
-          this.#log.error({ err, topic: packet.topic }, 'message not acknowledged; reconnecting so the broker redelivers it');
-          done(err instanceof Error ? err : new Error(String(err)));
-          if (!this.#closing) client.stream.destroy();
-        },
-      );
-    };
-    client.on('error', (err) => this.#log.warn({ err: err.message }, 'external broker connection error'));
-    client.on('offline', () => this.#log.warn('external broker unreachable; reconnecting'));
-    client.on('connect', (connack) => {
-      this.#log.info({ clientId: this.clientId, sessionPresent: connack.sessionPresent }, 'connected to the external broker');
-      // The first subscription is made (and its refusal reported) by start() itself.
-      if (this.#started) void this.#subscribe(client).catch((err: unknown) => this.#log.error({ err }, 'subscribing on the external broker failed'));
+    // rh 1: retained statuses are sent when a subscription is new, not again on every reconnect.
+    this.#events = await openExternalConnection({
+      ...common,
+      clientId: this.clientId,
+      sessionExpiryS: s.sessionExpiryS,
+      keepaliveS: 30,
+      subscriptions: Object.fromEntries(filters.events.map((f) => [f, { qos: 1, rh: 1 }])),
     });
-
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error('no CONNACK')), (options.connectTimeout ?? 10_000) + 1000);
-      const ok = () => {
-        cleanup();
-        resolve();
-      };
-      const fail = (err: Error) => {
-        cleanup();
-        client.end(true);
-        reject(new KhoaError('KHOA_ERR_CONFIG_INVALID', `external MQTT broker ${redact(s.url)}: ${err.message}`, { setting: 'mqtt.external.url' }, { cause: err }));
-      };
-      const cleanup = () => {
-        clearTimeout(timer);
-        client.off('connect', ok);
-        client.off('error', fail);
-      };
-      client.once('connect', ok);
-      client.once('error', fail);
-    });
-    await this.#subscribe(client);
-    this.#started = true;
-    await new Promise<void>((resolve) => this.deps.bus.subscribe(COMMANDS, this.#forwardCommand, () => resolve()));
-  }
-
-  async #subscribe(client: MqttClient): Promise<void> {
-    const filters = topics.hubFilters(this.deps.settings.shareGroup);
-    // rh 1: retained statuses are sent when a subscription is new, not on every reconnect.
-    const wanted: Record<string, { qos: 0 | 1; rh: 1 }> = { [filters.frames]: { qos: 0, rh: 1 } };
-    for (const f of filters.events) wanted[f] = { qos: 1, rh: 1 };
-    const granted = await client.subscribeAsync(wanted);
-    const refused = granted.filter((g) => g.qos > 2);
-    if (refused.length > 0) {
-      throw new KhoaError('KHOA_ERR_NOT_AUTHORISED', `external broker refused subscriptions ${refused.map((g) => g.topic).join(', ')}`, { clientId: this.clientId });
+    try {
+      this.#frames = await openExternalConnection({ ...common, clientId: `${this.clientId}-frames`, sessionExpiryS: 0, keepaliveS: 10, subscriptions: { [filters.frames]: { qos: 0, rh: 1 } } });
+    } catch (err) {
+      await this.#events.close();
+      throw err;
     }
+    await new Promise<void>((resolve) => this.deps.bus.subscribe(COMMANDS, this.#forwardCommand, () => resolve()));
   }
 
   async #receive(packet: IPublishPacket): Promise<void> {
@@ -164,20 +122,8 @@ export class ExternalBridge {
   async close(): Promise<void> {
     this.#closing = true;
     await new Promise<void>((resolve) => this.deps.bus.unsubscribe(COMMANDS, this.#forwardCommand, () => resolve()));
-    // Forced: a clean DISCONNECT would be fine too, but a message whose ingest was refused
-    // (the hub is stopping) must stay unacknowledged so the broker redelivers it later.
-    await this.#client?.endAsync(true);
-  }
-}
-
-/** The URL without credentials, for logs and errors. */
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return '(invalid url)';
+    // A message whose ingest was refused (the hub is stopping) stays unacknowledged, so the
+    // broker redelivers it on this hub's next start (and the other hubs had their own copy).
+    await Promise.all([this.#frames?.close(), this.#events?.close()]);
   }
 }

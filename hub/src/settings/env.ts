@@ -17,6 +17,7 @@ export const ENV_SETTINGS = [
   { env: 'KHOA_MQTT_EXTERNAL_USERNAME', path: ['mqtt', 'external', 'username'], type: 'string' },
   { env: 'KHOA_MQTT_EXTERNAL_PASSWORD', path: ['mqtt', 'external', 'password'], type: 'string' },
   { env: 'KHOA_MQTT_EXTERNAL_CLIENT_ID', path: ['mqtt', 'external', 'clientId'], type: 'string' },
+  { env: 'KHOA_MQTT_EXTERNAL_SHARE_GROUP', path: ['mqtt', 'external', 'shareGroup'], type: 'string' },
   { env: 'KHOA_HTTP_HOST', path: ['http', 'host'], type: 'string' },
   { env: 'KHOA_HTTP_PORT', path: ['http', 'port'], type: 'int' },
   { env: 'KHOA_DB_URL', path: ['db', 'url'], type: 'string' },
