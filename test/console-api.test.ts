@@ -96,6 +96,28 @@ describe('authorisation on every route', () => {
     expect((await anon.get('/api/no-such-route')).status).toBe(404);
   });
 
+  it('refuses every role a route does not list, on every route of the API description', async () => {
+    const doc = await (await fetch(`${f.base}/api/openapi.json`)).json();
+    const accounts: Record<string, string> = { officer: 'police.a', official: 'district', admin: 'admin', household: 'nha.a' };
+    let checked = 0;
+    for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, { 'x-khoa-roles': string[] | 'public' }>>)) {
+      for (const [method, op] of Object.entries(methods)) {
+        const roles = op['x-khoa-roles'];
+        if (roles === 'public' || path === '/api/logout') continue;
+        const url = path.replace('{id}', String(alertA));
+        const anon = await new ApiClient(f.base).req(method.toUpperCase(), url, method === 'get' ? undefined : {});
+        expect(anon.status, `anonymous ${method} ${url}`).toBe(401);
+        for (const [role, user] of Object.entries(accounts)) {
+          if (roles.includes(role)) continue;
+          const r = await as[user]!.req(method.toUpperCase(), url, method === 'get' ? undefined : {});
+          expect(r.status, `${role} ${method} ${url}`).toBe(403);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(40);
+  });
+
   it('an officer of commune B can reach nothing of commune A', async () => {
     const b = as['police.b']!;
     const cases: Array<[string, string, unknown?]> = [

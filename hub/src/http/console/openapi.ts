@@ -29,6 +29,8 @@ export class OpenApiCollector {
           summary: `${method} ${r.url}`,
           description: roles === 'public' ? 'No session needed.' : `Roles: ${(roles ?? []).join(', ')}. Changes need the x-khoa-csrf header.`,
           ...(roles === 'public' ? { security: [] } : {}),
+          /** Machine-readable role list (tests walk it to check every route's authorisation). */
+          'x-khoa-roles': roles ?? [],
           ...(parameters.length ? { parameters } : {}),
           ...(schema.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema.body } } } } : {}),
           responses: { '200': { description: 'OK' }, default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } },
