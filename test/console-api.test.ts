@@ -107,6 +107,11 @@ describe('authorisation on every route', () => {
         const url = path.replace('{id}', String(alertA));
         const anon = await new ApiClient(f.base).req(method.toUpperCase(), url, method === 'get' ? undefined : {});
         expect(anon.status, `anonymous ${method} ${url}`).toBe(401);
+        // Another commune's id: as if it did not exist.
+        if (path.includes('{id}') && roles.includes('officer')) {
+          const other = await as['police.b']!.req(method.toUpperCase(), url, method === 'get' ? undefined : path.endsWith('/assign') ? { officer: 'police.b' } : path.endsWith('/notes') ? { text: 'x' } : {});
+          expect(other.status, `police.b ${method} ${url}`).toBe(404);
+        }
         for (const [role, user] of Object.entries(accounts)) {
           if (roles.includes(role)) continue;
           const r = await as[user]!.req(method.toUpperCase(), url, method === 'get' ? undefined : {});
