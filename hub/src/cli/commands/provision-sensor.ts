@@ -52,12 +52,7 @@ export async function provisionSensor(argv: string[]): Promise<number> {
     'wifi-password-file': { type: 'string' },
     board: { type: 'string' },
     json: { type: 'boolean' },
-    help: { type: 'boolean' },
   });
-  if (values.help) {
-    console.log(sensorUsage);
-    return 0;
-  }
   const householdId = required(values, 'household');
   const kind = required(values, 'kind');
   if (!isSensorKind(kind)) throw new KhoaError('KHOA_ERR_CONFIG_INVALID', `--kind ${JSON.stringify(kind)}: one of ${SENSOR_KINDS.join(', ')}`, { option: 'kind' });

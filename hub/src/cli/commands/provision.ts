@@ -7,13 +7,11 @@ import type { Settings } from '../../settings/schema.ts';
 import { addDevice, getDevice } from '../../storage/devices.ts';
 import { getHousehold } from '../../storage/households.ts';
 import { hashDevicePassword } from '../../broker/credentials.ts';
-import { provisionSensor } from './provision-sensor.ts';
+import { provisionSensor, sensorUsage } from './provision-sensor.ts';
 
 const usage = `usage: khoa provision agent --household H [--device D] [--out FILE] [--hub-url URL]
                              [--ca FILE] [--data-dir DIR] [--lock id:kind:driver ...] [--config FILE]
                              [--out-dir DIR --ssh-key FILE] [--json]
-       khoa provision sensor --household H --kind door_sensor|lock_with_door --out-dir DIR ...
-                             (an ESP32 ESPHome bundle: khoa provision sensor --help)
 
 Creates an edge agent's credentials in the hub's database (a random password; only its
 argon2id hash is stored) and writes the agent's config file (mode 0600, never overwritten).
@@ -51,7 +49,7 @@ function defaultHubUrl(settings: Settings, warnLoopback: (url: string) => void):
 export const provision: CliCommand = {
   name: 'provision',
   summary: "create an agent's or sensor's credentials and write its bundle",
-  usage,
+  usage: `${usage}\n\n${sensorUsage}`,
   async run(argv) {
     if (argv[0] === 'sensor') return provisionSensor(argv.slice(1));
     const started = performance.now();
