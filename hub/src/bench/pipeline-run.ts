@@ -198,7 +198,10 @@ export async function benchPipeline(opts: PipelineBenchOptions = {}): Promise<Re
   }
 
   log('bench pipeline: throughput');
-  const clips = [await scene('walker', 640, 360, 6, 2), await scene('busy', 640, 360, 6, 2), await scene('idle', 640, 360, 6, 2)];
+  // Cameras take turns at: one person walking, an idle view, a busy square, an idle view
+  // (half the cameras have people in every frame: busier than a typical household).
+  const idleClip = await scene('idle', 640, 360, 6, 2);
+  const clips = [await scene('walker', 640, 360, 6, 2), idleClip, await scene('busy', 640, 360, 6, 2), idleClip];
   const workers = Math.max(1, Math.min(2, availableParallelism()));
   const pool: unknown[] = [];
   for (const n of [1, 4, 16]) {
@@ -225,7 +228,7 @@ export async function benchPipeline(opts: PipelineBenchOptions = {}): Promise<Re
     frigateCpuInferenceMsPublished: '35-65 (Frigate docs, CPU detector on desktop CPUs)',
     stagesMsPerFrame: perSize,
     typicalMotion: typical,
-    throughput: { workers, fpsPerCamera: 2, seconds, runs: pool },
+    throughput: { workers, fpsPerCamera: 2, seconds, frameSize: '640x360', scenes: 'cameras cycle walker, idle, busy, idle', runs: pool },
     memoryPerCamera: {
       stateBytes1280x720: held[0]!.memoryBytes(),
       measuredBytes: Math.round((after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / held.length),

@@ -18,6 +18,11 @@ export interface CameraConfig {
   reportScore: number;
   /** Most regions searched per frame. */
   maxRegions: number;
+  /**
+   * Search the whole view at least this often (camera time, ms; 0: never): catches someone
+   * who makes no motion and was missed when they arrived (during a lighting settle, say).
+   */
+  fullScanMs: number;
 }
 
 export const defaultCameraConfig: CameraConfig = {
@@ -25,6 +30,7 @@ export const defaultCameraConfig: CameraConfig = {
   tracker: defaultTrackerConfig,
   reportScore: 0.45,
   maxRegions: 4,
+  fullScanMs: 60_000,
 };
 
 export interface CameraConfigInput {
@@ -32,6 +38,7 @@ export interface CameraConfigInput {
   tracker?: Partial<TrackerConfig>;
   reportScore?: number;
   maxRegions?: number;
+  fullScanMs?: number;
   /** Shorthands: motion sensitivity, motion masks, tracker zones. */
   sensitivity?: number;
   masks?: Polygon[];
@@ -44,6 +51,7 @@ export function resolveCameraConfig(c: CameraConfigInput = {}): CameraConfig {
     tracker: { ...defaultTrackerConfig, ...c.tracker, ...(c.zones && { zones: c.zones }) },
     reportScore: c.reportScore ?? defaultCameraConfig.reportScore,
     maxRegions: c.maxRegions ?? defaultCameraConfig.maxRegions,
+    fullScanMs: c.fullScanMs ?? defaultCameraConfig.fullScanMs,
   };
 }
 
@@ -99,7 +107,7 @@ export class CameraAnalyzer {
   private readonly motion: MotionDetector;
   private readonly tracker: Tracker;
   private readonly config: CameraConfig;
-  private started = false;
+  private lastFullScan = -Infinity;
   private plane?: GreyPlane;
 
   constructor(
@@ -137,10 +145,12 @@ export class CameraAnalyzer {
     }
 
     // Where to look, in source pixels: motion and where tracked people should be now. The whole
-    // frame for a still image, a camera's first frame (someone may already stand there, and a
-    // still person makes no motion) and right after a lighting change (a person may have caused it).
-    const wholeFrame = still || !this.started || m?.events.includes('recalibrated');
-    this.started = true;
+    // frame for a still image, a camera's first frame and then every fullScanMs (someone may
+    // already stand there, and a still person makes no motion), and right after a lighting
+    // change (a person may have caused it).
+    const periodic = this.config.fullScanMs > 0 && ts - this.lastFullScan >= this.config.fullScanMs;
+    const wholeFrame = still || periodic || m?.events.includes('recalibrated');
+    if (wholeFrame) this.lastFullScan = ts;
     const regions = wholeFrame
       ? wholeFrameTiles(W, H)
       : m?.blinded

@@ -17,6 +17,7 @@ export const CameraConfigSchema = Type.Object(
     zones: Type.Optional(Polygons),
     reportScore: Type.Optional(Type.Number({ minimum: 0.05, maximum: 1 })),
     maxRegions: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
+    fullScanMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400_000, description: 'search the whole view at least this often; 0 never' })),
     motion: Type.Optional(
       Type.Object(
         {
