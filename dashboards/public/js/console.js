@@ -91,6 +91,9 @@ function renderList(freshId) {
   $('more').classList.toggle('hidden', !state.next);
   $('count-open').textContent = t('list.count', { n: list.length + (state.next ? '+' : '') });
   $('count-overdue').textContent = t('list.overdueCount', { n: list.filter((a) => a.overdue).length });
+  // A console in a background tab still says how many alerts nobody has taken up.
+  const fresh = list.filter((a) => a.status === 'new').length;
+  document.title = `${fresh ? `(${fresh}) ` : ''}Khoa · ${t('nav.alerts')}`;
 }
 
 async function officers() {
