@@ -51,7 +51,17 @@ export async function startBroker(deps: BrokerDeps): Promise<Broker> {
     maxClientsIdLength: 64,
     keepaliveLimit: settings.mqtt.maxKeepaliveS,
   });
-  aedes.on('clientError', (client, err) => log.debug({ deviceId: client.id, err: err.message }, 'client error'));
+  aedes.on('clientError', (client, err) => {
+    // aedes refuses wildcards in PUBLISH itself, before the ACL hook [MQTT-3.3.2-2]; counted
+    // here so every refused publish shows in khoa_acl_rejected_total.
+    if (/is not allowed in PUBLISH/.test(err.message)) {
+      metrics.aclRejected.inc({ action: 'publish', reason: 'wildcard' });
+      const who = identityOf(client);
+      log.warn({ deviceId: who?.deviceId ?? client.id, householdId: who?.householdId, reason: 'wildcard', code: 'KHOA_ERR_NOT_AUTHORISED' }, 'publish refused');
+      return;
+    }
+    log.debug({ deviceId: client.id, err: err.message }, 'client error');
+  });
   aedes.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
   aedes.on('clientDisconnect', (client) => {
     const who = identityOf(client);

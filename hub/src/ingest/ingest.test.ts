@@ -92,6 +92,16 @@ describe.each(dbTargets)('ingest over MQTT on $name', (target) => {
     expect(await metricValue(t.hub, 'khoa_acl_rejected_total', { action: 'publish', reason: 'foreign_prefix' })).toBe(1);
   });
 
+  it('refuses a wildcard publish and counts it', async () => {
+    const pw = await t.provision('hh-w', 'agent-w');
+    const w = await t.connect('agent-w', pw);
+    const closed = new Promise<void>((r) => w.once('close', () => r()));
+    w.publish('khoa/v1/hh-w/agent-w/lock/+/event', lockEvent(1, 'forced'), { qos: 1 });
+    await closed;
+    expect(await events('agent-w')).toEqual([]);
+    expect(await metricValue(t.hub, 'khoa_acl_rejected_total', { action: 'publish', reason: 'wildcard' })).toBe(1);
+  });
+
   it('delivers hub commands to the device on its own cmd topic and refuses foreign subscriptions', async () => {
     const granted = await a.subscribeAsync(topics.cmdFilter(A), { qos: 1 });
     expect(granted.map((g) => g.qos)).toEqual([1]);
