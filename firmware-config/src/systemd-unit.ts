@@ -114,6 +114,8 @@ export function agentUnit(o: AgentUnitOptions): string {
     'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK',
     'SystemCallArchitectures=native',
     'SystemCallFilter=@system-service',
+    // EPERM rather than a kill: libuv tries io_uring (outside @system-service) and falls back
+    // to its thread pool when refused.
     'SystemCallErrorNumber=EPERM',
     // Not MemoryDenyWriteExecute: V8's JIT needs writable-executable pages.
     '',

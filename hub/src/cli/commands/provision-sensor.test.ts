@@ -22,7 +22,8 @@ describe('khoa provision sensor and agent bundles', () => {
   const saved = process.env.KHOA_DATA_DIR;
   const out: string[] = [];
   beforeAll(async () => {
-    t = await startTestHub();
+    // A short rules tick so the revocation sweep closes a revoked sensor's session quickly.
+    t = await startTestHub(undefined, { rules: { tickMs: 200 } });
     process.env.KHOA_DATA_DIR = t.hub.settings.dataDir;
     dir = tempDir('khoa-prov-');
     writeFileSync(join(dir, 'wifi.txt'), 'mat-khau-wifi-nha\n', { mode: 0o600 });
@@ -68,9 +69,11 @@ describe('khoa provision sensor and agent bundles', () => {
     await client.publishAsync(topics.status(ref), 'online', { retain: true, qos: 1 });
     await client.publishAsync(topics.lockEvent(ref, 'front'), JSON.stringify({ seq: 1001, ts: Date.now(), type: 'door_open', source: 'esphome' }), { qos: 1 });
     await waitFor(() => t.hub.db.kysely.selectFrom('events').selectAll().where('device_id', '=', 'sensor-a').executeTakeFirst(), 5000, 'the sensor event');
-    await client.endAsync();
 
+    // Revoked while connected: the hub closes its session, and it cannot come back.
+    const closed = new Promise<void>((r) => client.once('close', () => r()));
     expect(await device.run(['revoke', '--device', 'sensor-a'])).toBe(0);
+    await closed;
     await expect(t.connect('sensor-a', sa.mqtt_password)).rejects.toMatchObject({ code: 5 });
     // The other sensor's credentials are untouched.
     const other = await t.connect('sensor-b', sb.mqtt_password);
