@@ -1,7 +1,5 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import { sql } from 'kysely';
@@ -10,7 +8,8 @@ import { openDb, type Db } from '../hub/src/storage/open.ts';
 import { addArea } from '../hub/src/storage/areas.ts';
 import { addHousehold } from '../hub/src/storage/households.ts';
 import { addDevice } from '../hub/src/storage/devices.ts';
-import { PG_URL, tempDir } from '../hub/src/testing/databases.ts';
+import { PG_URL } from '../hub/src/testing/databases.ts';
+import { endBrokerSessions, hubMetric, startHubProcess, type HubProcess } from '../hub/src/scale-out/hub-process.ts';
 
 /**
  * Scale-out mode (issue 8, item 4) against the machine's real Mosquitto (127.0.0.1:1883, MQTT 5,
@@ -18,62 +17,24 @@ import { PG_URL, tempDir } from '../hub/src/testing/databases.ts';
  * broker. Ids are unique per run, so parallel runs on the same Mosquitto do not collide.
  */
 const BROKER_URL = process.env.KHOA_TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
-const bin = fileURLToPath(new URL('../hub/bin/khoa.js', import.meta.url));
 const run = randomBytes(3).toString('hex');
 const schema = `khoa_scale_${run}`;
 const HOUSEHOLDS = 12;
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
 
-interface HubProcess {
-  name: string;
-  child: ChildProcessWithoutNullStreams;
-  http: number;
-  exited: Promise<number | null>;
-  dataDir: string;
-  log: string[];
-}
-
-function startHubProcess(name: string): Promise<HubProcess> {
-  const dataDir = tempDir(`khoa-scale-${name}-`);
-  const env = {
-    ...process.env,
-    KHOA_DATA_DIR: dataDir,
-    KHOA_DB_URL: PG_URL,
-    KHOA_DB_SCHEMA: schema,
-    KHOA_MQTT_EXTERNAL_URL: BROKER_URL,
-    KHOA_MQTT_EXTERNAL_CLIENT_ID: `khoa-test-${run}-${name}`,
+const startHub = (name: string) =>
+  startHubProcess({
+    name,
+    brokerUrl: BROKER_URL,
+    dbUrl: PG_URL,
+    dbSchema: schema,
+    clientId: `khoa-test-${run}-${name}`,
     // Its own share group: another run's hubs (or their leftover sessions) must not take our frames.
-    KHOA_MQTT_EXTERNAL_SHARE_GROUP: `khoa-test-${run}`,
-    KHOA_MQTT_PORT: '0',
-    KHOA_HTTP_PORT: '0',
-    KHOA_HTTP_HOST: '127.0.0.1',
-    KHOA_PIPELINE_WORKERS: '0',
-    KHOA_LOG_LEVEL: 'info',
-  };
-  const child = spawn(process.execPath, [bin, 'hub'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  const log: string[] = [];
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    child.stderr.on('data', (d: Buffer) => log.push(d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const lines = buf.split('\n');
-      buf = lines.pop() ?? '';
-      for (const line of lines) {
-        log.push(line);
-        if (line.includes('"hub started"')) resolve({ name, child, http: (JSON.parse(line) as { http: number }).http, exited, dataDir, log });
-      }
-    });
-    void exited.then((code) => reject(new Error(`hub ${name} exited (${code}) before starting:\n${log.join('\n').slice(-3000)}`)));
+    shareGroup: `khoa-test-${run}`,
+    pipelineWorkers: 0,
   });
-}
 
-async function framesIn(hub: HubProcess): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${hub.http}/metrics`)).text();
-  const m = /^khoa_mqtt_messages_in_total\{kind="cam_frame"\} (\d+)/m.exec(text);
-  return m ? Number(m[1]) : 0;
-}
+const framesIn = (hub: HubProcess) => hubMetric(hub, 'khoa_mqtt_messages_in_total', { kind: 'cam_frame' });
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -98,7 +59,7 @@ describe('scale-out: two hub processes on Mosquitto and PostgreSQL', () => {
   const clients: MqttClient[] = [];
 
   beforeAll(async () => {
-    db = await openDb({ url: PG_URL, schema, busyTimeoutMs: 5000 }, tempDir());
+    db = await openDb({ url: PG_URL, schema, busyTimeoutMs: 5000 }, tmpdir());
     await addArea(db.kysely, { id: `commune-${run}`, level: 'commune', name: 'Xã Thử', kind: 'rural' });
     for (let i = 0; i < HOUSEHOLDS; i++) {
       const d = { householdId: `hh-${run}-${i}`, deviceId: `dev-${run}-${i}` };
@@ -107,19 +68,14 @@ describe('scale-out: two hub processes on Mosquitto and PostgreSQL', () => {
       await addDevice(db.kysely, { id: d.deviceId, householdId: d.householdId, credentialHash: 'external-broker' });
       devices.push(d);
     }
-    hubs.push(...(await Promise.all([startHubProcess('a'), startHubProcess('b')])));
+    hubs.push(...(await Promise.all([startHub('a'), startHub('b')])));
     clients.push(...(await Promise.all(devices.map(connectDevice))));
   }, 60_000);
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.endAsync(true)));
-    for (const h of hubs) {
-      if (h.child.exitCode === null && h.child.signalCode === null) h.child.kill('SIGTERM');
-      await h.exited;
-      rmSync(h.dataDir, { recursive: true, force: true });
-    }
-    // Ends the hubs' persistent sessions on the shared broker (a Clean Start with expiry 0).
-    for (const h of hubs) await (await mqtt.connectAsync(BROKER_URL, { protocolVersion: 5, clientId: `khoa-test-${run}-${h.name}`, clean: true })).endAsync();
+    for (const h of hubs) await h.stop();
+    await endBrokerSessions(BROKER_URL, hubs.map((h) => h.clientId));
     await db?.close();
     const { default: pg } = await import('pg');
     const c = new pg.Client({ connectionString: PG_URL });
