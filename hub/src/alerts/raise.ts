@@ -30,7 +30,7 @@ export function createAlertRaiser(deps: { db: Kysely<Database>; settings: Settin
   return async (req) => {
     const severity = SEVERITY_OF[req.kind];
     const createdAt = deps.now();
-    const alert = await insertAlert(deps.db, {
+    const alert = await withRetry(() => insertAlert(deps.db, {
       kind: req.kind,
       severity,
       householdId: req.householdId,
@@ -41,7 +41,7 @@ export function createAlertRaiser(deps: { db: Kysely<Database>; settings: Settin
       detail: req.detail ?? null,
       createdAt,
       deadlineAt: createdAt + deps.settings.deadlineMinutes[severity] * 60_000,
-    });
+    }), (err, attempt) => deps.log.warn({ err, kind: req.kind, householdId: req.householdId, deviceId: req.deviceId, attempt }, 'storing an alert failed; retrying'));
     const ctx = { kind: req.kind, householdId: req.householdId, deviceId: req.deviceId, subject: req.subject };
     if (!alert) {
       deps.metrics.alertsDeduplicated.inc({ kind: req.kind });
@@ -53,4 +53,24 @@ export function createAlertRaiser(deps: { db: Kysely<Database>; settings: Settin
     deps.bus.emit(alert);
     return alert;
   };
+}
+
+const RETRY_DELAYS_MS = [100, 500, 2000];
+
+/**
+ * Retries a storage write a few times. The event that triggers an alert is already stored
+ * (and acknowledged) when the rule raises it, and a resent event is a replay that raises
+ * nothing: a brief database outage must not lose the alert.
+ */
+async function withRetry<T>(write: () => Promise<T>, onRetry: (err: unknown, attempt: number) => void): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      const delay = RETRY_DELAYS_MS[attempt];
+      if (delay === undefined) throw err;
+      onRetry(err, attempt + 1);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }
