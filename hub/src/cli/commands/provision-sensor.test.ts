@@ -61,13 +61,23 @@ describe('khoa provision sensor and agent bundles', () => {
     expect(row.credential_hash).toMatch(/^\$argon2id\$/);
     console.info(`provisioning time per sensor: ${a.elapsedMs} ms, ${b.elapsedMs} ms (argon2id hash included)`);
 
-    // The sensor as its YAML says it connects: client id = username = device id, its topics.
+    // The sensor as its YAML says: client id, username, will, birth and event topic all come
+    // from the generated file (the !secret and !lambda tags read as plain strings here).
     const ref = { householdId: 'hh-s', deviceId: 'sensor-a' };
-    const yamlText = readFileSync(join(dir, 'sensor-a', 'sensor-a.yaml'), 'utf8');
-    expect(yamlText).toContain(`topic: ${topics.lockEvent(ref, 'front')}`);
-    const client = await t.connect('sensor-a', sa.mqtt_password, { will: { topic: topics.status(ref), payload: Buffer.from('offline'), retain: true, qos: 1 } });
-    await client.publishAsync(topics.status(ref), 'online', { retain: true, qos: 1 });
-    await client.publishAsync(topics.lockEvent(ref, 'front'), JSON.stringify({ seq: 1001, ts: Date.now(), type: 'door_open', source: 'esphome' }), { qos: 1 });
+    type Msg = { topic: string; payload: string; qos: 0 | 1; retain: boolean };
+    const esp = parse(readFileSync(join(dir, 'sensor-a', 'sensor-a.yaml'), 'utf8'), { logLevel: 'silent' }) as {
+      mqtt: { client_id: string; username: string; birth_message: Msg; will_message: Msg };
+      script: { then: Record<string, { topic?: string }>[] }[];
+    };
+    expect(esp.mqtt.client_id).toBe('sensor-a');
+    expect(esp.mqtt.username).toBe('sensor-a');
+    const eventTopic = esp.script[0]!.then[1]!['mqtt.publish_json']!.topic!;
+    expect(eventTopic).toBe(topics.lockEvent(ref, 'front'));
+    const { will_message: will, birth_message: birth } = esp.mqtt;
+    const client = await t.connect(esp.mqtt.client_id, sa.mqtt_password, { will: { topic: will.topic, payload: Buffer.from(will.payload), retain: will.retain, qos: will.qos } });
+    await client.publishAsync(birth.topic, birth.payload, { retain: birth.retain, qos: birth.qos });
+    await client.publishAsync(eventTopic, JSON.stringify({ seq: 1001, ts: Date.now(), type: 'door_open', source: 'esphome' }), { qos: 1 });
+    await waitFor(async () => (await t.hub.db.kysely.selectFrom('devices').select('status').where('id', '=', 'sensor-a').executeTakeFirst())?.status === 'online', 5000, 'sensor online');
     await waitFor(() => t.hub.db.kysely.selectFrom('events').selectAll().where('device_id', '=', 'sensor-a').executeTakeFirst(), 5000, 'the sensor event');
 
     // Revoked while connected: the hub closes its session, and it cannot come back.
