@@ -12,4 +12,5 @@ export * from './messages/frame.ts';
 export * from './messages/command.ts';
 export * from './agent-config.ts';
 export * from './api/index.ts';
+export * from './api/district.ts';
 export * from './camera-config.ts';

@@ -1,6 +1,7 @@
 import { KhoaError } from '@khoa/protocol';
 import type { CoverageDb } from '../storage/coverage-tables.ts';
-import { coverageBefore } from './coverage-at.ts';
+import { coverageBefore, type LiveCoverage } from './coverage-at.ts';
+import { computeCoverage } from './coverage.ts';
 import type { AreaFigures } from './figures.ts';
 import { localMonthStart, monthsOf, parsePeriod, type Period } from './periods.ts';
 import { responseByArea, type AreaResponse } from './response.ts';
@@ -43,7 +44,10 @@ export interface Report {
  * snapshot of then, alerts attributed to where households lived then and steps taken up to
  * then. Re-running a closed period's report gives the same numbers.
  */
-export async function buildReport(db: CoverageDb, settings: CoverageSettings, areaId: string, periodLabel: string, now: number): Promise<Report> {
+export async function buildReport(
+  db: CoverageDb, settings: CoverageSettings, areaId: string, periodLabel: string, now: number,
+  live: LiveCoverage = (t) => computeCoverage(db, settings, t),
+): Promise<Report> {
   const period = parsePeriod(periodLabel);
   if (period.from > now) throw new KhoaError('KHOA_ERR_PAYLOAD_INVALID', `period ${period.label} has not started`, { field: 'period' });
   const cutoff = Math.min(period.to, now);
@@ -52,7 +56,7 @@ export async function buildReport(db: CoverageDb, settings: CoverageSettings, ar
   if (!node) throw new KhoaError('KHOA_ERR_AREA_UNKNOWN', `area ${areaId} did not exist in ${period.label}`, { areaId });
   const ids = [areaId, ...node.children];
   const [cov, resp, standings] = await Promise.all([
-    coverageBefore(db, settings, ids, cutoff, now, period.from),
+    coverageBefore(db, settings, ids, cutoff, now, period.from, live),
     responseByArea(db, tree, ids, period.from, cutoff, cutoff),
     standingsOf(db, period.label, ids),
   ]);
@@ -68,7 +72,7 @@ export async function buildReport(db: CoverageDb, settings: CoverageSettings, ar
     const [y, m] = month.split('-').map(Number) as [number, number];
     const end = localMonthStart(y, m);
     if (localMonthStart(y, m - 1) > now) break;
-    const f = (await coverageBefore(db, settings, [areaId], Math.min(end, now), now, localMonthStart(y, m - 1))).figures.get(areaId);
+    const f = (await coverageBefore(db, settings, [areaId], Math.min(end, now), now, localMonthStart(y, m - 1), live)).figures.get(areaId);
     trend.push({ month, percent: f?.households.percent ?? null, urbanPercent: f?.urban.percent ?? null, ruralPercent: f?.rural.percent ?? null });
   }
   return {

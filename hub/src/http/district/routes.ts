@@ -1,0 +1,87 @@
+import type { FastifyPluginAsync } from 'fastify';
+import {
+  DistrictAreaParamsSchema, DistrictReportParamsSchema, DistrictViewQuerySchema, RecognitionBodySchema, StandingBodySchema,
+  type DistrictAreaParams, type DistrictReportParams, type DistrictViewQuery, type RecognitionBody, type StandingBody,
+} from '@khoa/protocol';
+import { buildReport } from '../../coverage/report.ts';
+import { reportCsv } from '../../coverage/report-csv.ts';
+import { reportHtml } from '../../coverage/report-html.ts';
+import { htmlToPdf } from '../../coverage/report-pdf.ts';
+import { recordRecognition, recordStanding } from '../../coverage/standings.ts';
+import { VN_OFFSET_MS } from '../../coverage/periods.ts';
+import { ASSESSORS, READERS, principalOf, requireInScope, type DistrictContext } from './context.ts';
+
+/** The month running now in Vietnam, the dashboard's default period. */
+function currentMonth(now: number): string {
+  return new Date(now + VN_OFFSET_MS).toISOString().slice(0, 7);
+}
+
+/** A printed report loads nothing and runs nothing; its styles are inline. */
+const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+export function districtRoutes(ctx: DistrictContext): FastifyPluginAsync {
+  return async (app) => {
+    // An area with the areas right below it (the dashboard's drill-down) for a period.
+    app.get<{ Params: DistrictAreaParams; Querystring: DistrictViewQuery }>(
+      '/areas/:id',
+      { schema: { params: DistrictAreaParamsSchema, querystring: DistrictViewQuerySchema }, config: { roles: READERS } },
+      async (req, reply) => {
+        requireInScope(principalOf(req), req.params.id);
+        const now = ctx.now();
+        reply.header('cache-control', 'private, no-store');
+        return buildReport(ctx.db, ctx.settings, req.params.id, req.query.period ?? currentMonth(now), now, ctx.live.get);
+      },
+    );
+
+    // The same report as a file: CSV for spreadsheets, HTML to print, PDF printed by Chromium.
+    app.get<{ Params: DistrictReportParams; Querystring: DistrictViewQuery }>(
+      '/areas/:id/report/:format',
+      { schema: { params: DistrictReportParamsSchema, querystring: DistrictViewQuerySchema }, config: { roles: READERS } },
+      async (req, reply) => {
+        requireInScope(principalOf(req), req.params.id);
+        const now = ctx.now();
+        const period = req.query.period ?? currentMonth(now);
+        const lang = req.query.lang ?? 'vi';
+        const t0 = performance.now();
+        const r = await buildReport(ctx.db, ctx.settings, req.params.id, period, now, ctx.live.get);
+        const name = `khoa-${req.params.id}-${period}`;
+        reply.header('cache-control', 'private, no-store');
+        let body: string | Buffer;
+        if (req.params.format === 'csv') {
+          body = reportCsv(r, lang);
+          reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`);
+        } else if (req.params.format === 'html') {
+          body = reportHtml(r, lang);
+          reply.type('text/html; charset=utf-8').header('content-security-policy', REPORT_CSP);
+        } else {
+          body = await htmlToPdf(reportHtml(r, lang));
+          reply.type('application/pdf').header('content-disposition', `attachment; filename="${name}.pdf"`);
+        }
+        ctx.log.info({ areaId: req.params.id, period, format: req.params.format, ms: Math.round(performance.now() - t0) }, 'report generated');
+        return reply.send(body);
+      },
+    );
+
+    app.post<{ Params: DistrictAreaParams; Body: StandingBody }>(
+      '/areas/:id/standing',
+      { schema: { params: DistrictAreaParamsSchema, body: StandingBodySchema }, config: { roles: ASSESSORS } },
+      async (req) => {
+        const p = principalOf(req);
+        requireInScope(p, req.params.id);
+        await recordStanding(ctx.db, { areaId: req.params.id, period: req.body.period, class: req.body.class, rating: req.body.rating, by: p.username }, ctx.now());
+        return { ok: true };
+      },
+    );
+
+    app.post<{ Params: DistrictAreaParams; Body: RecognitionBody }>(
+      '/areas/:id/recognition',
+      { schema: { params: DistrictAreaParamsSchema, body: RecognitionBodySchema }, config: { roles: ASSESSORS } },
+      async (req) => {
+        const p = principalOf(req);
+        requireInScope(p, req.params.id);
+        await recordRecognition(ctx.db, { areaId: req.params.id, year: req.body.year, recognised: req.body.recognised, by: p.username }, ctx.now());
+        return { ok: true };
+      },
+    );
+  };
+}
