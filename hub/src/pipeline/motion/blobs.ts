@@ -33,9 +33,8 @@ export function dilate(src: Uint8Array, dst: Uint8Array, w: number, h: number, r
  * Iterative flood fill with a typed-array stack: no recursion, no per-pixel objects.
  * Clears `bits` as it goes.
  */
-export function findBlobs(bits: Uint8Array, w: number, h: number, minArea: number): Box[] {
+export function findBlobs(bits: Uint8Array, w: number, h: number, minArea: number, stack = new Int32Array(w * h)): Box[] {
   const boxes: Box[] = [];
-  const stack = new Int32Array(w * h);
   for (let start = 0; start < bits.length; start++) {
     if (!bits[start]) continue;
     let top = 0;

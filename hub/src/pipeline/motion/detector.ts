@@ -5,6 +5,17 @@ import type { GreyPlane } from './plane.ts';
 import { dilate, findBlobs, mergeBoxes } from './blobs.ts';
 import { pointInPolygon } from '../track/zones.ts';
 
+/**
+ * Per-frame work buffers, shared by every camera of a thread: update() runs to completion
+ * without yielding, so cameras never use them at the same time. Per camera only the
+ * background, the previous plane and the mask stay.
+ */
+let scratch = { changed: new Uint8Array(0), dilated: new Uint8Array(0), stack: new Int32Array(0) };
+function scratchFor(n: number): typeof scratch {
+  if (scratch.changed.length < n) scratch = { changed: new Uint8Array(n), dilated: new Uint8Array(n), stack: new Int32Array(n) };
+  return { changed: scratch.changed.subarray(0, n), dilated: scratch.dilated.subarray(0, n), stack: scratch.stack };
+}
+
 /** Grey-level difference that counts as change, from sensitivity 0..1 (25 at 0.5). */
 const thresholdOf = (s: number): number => Math.round(45 - 40 * s);
 /** Smallest blob, in plane pixels, from sensitivity (about 19 at 0.5). */
@@ -32,8 +43,6 @@ export function createMotionDetector(config: MotionConfig): MotionDetector {
   let background: Float32Array | undefined;
   /** The previous plane: tells pixels that keep changing from ones that changed once. */
   let previous = new Uint8Array(0);
-  let changed = new Uint8Array(0);
-  let dilated = new Uint8Array(0);
   let mask: Uint8Array | undefined;
   let unmasked = 0;
   let settle = 0;
@@ -46,8 +55,6 @@ export function createMotionDetector(config: MotionConfig): MotionDetector {
   function reset(p: GreyPlane): void {
     background = Float32Array.from(p.data);
     previous = Uint8Array.from(p.data);
-    changed = new Uint8Array(p.data.length);
-    dilated = new Uint8Array(p.data.length);
     mask = rasterMask(config.masks, p.width, p.height);
     unmasked = mask ? mask.reduce((n, m) => n + (m ? 0 : 1), 0) : p.data.length;
   }
@@ -90,6 +97,7 @@ export function createMotionDetector(config: MotionConfig): MotionDetector {
       updateBlinded(p, ts, events);
       const bg = background;
       const d = p.data;
+      const { changed, dilated, stack } = scratchFor(d.length);
 
       // Difference against the background; count changed unmasked pixels.
       let count = 0;
@@ -126,13 +134,13 @@ export function createMotionDetector(config: MotionConfig): MotionDetector {
       if (count === 0 || blinded) return { boxes: [], changedFraction: fraction, events, blinded };
       dilate(changed, dilated, p.width, p.height, 2);
       const fx = width / p.width, fy = height / p.height;
-      const boxes = mergeBoxes(findBlobs(dilated, p.width, p.height, minArea)).map(
+      const boxes = mergeBoxes(findBlobs(dilated, p.width, p.height, minArea, stack)).map(
         (b): Box => [b[0] * fx, b[1] * fy, Math.min(width, b[2] * fx), Math.min(height, b[3] * fy)],
       );
       return { boxes, changedFraction: fraction, events, blinded };
     },
     memoryBytes() {
-      return (background?.byteLength ?? 0) + previous.byteLength + changed.byteLength + dilated.byteLength + (mask?.byteLength ?? 0);
+      return (background?.byteLength ?? 0) + previous.byteLength + (mask?.byteLength ?? 0);
     },
   };
 }
