@@ -202,6 +202,11 @@ describe('alert workflow', () => {
     expect((await c.post(`/api/alerts/${id}/acknowledge`, {})).status).toBe(409);
     expect(await (await c.post(`/api/alerts/${id}/assign`, { officer: 'police.a2', note: 'gần nhà' })).json()).toMatchObject({ status: 'assigned', assignedTo: 'police.a2', assignedBy: 'police.a' });
     expect((await c.post(`/api/alerts/${id}/notes`, { text: 'đang đến' })).status).toBe(200);
+    const other0 = new ApiClient(f.base);
+    await other0.login('police.a2');
+    const mine = (await (await other0.get('/api/alerts?mine=1')).json()) as { items: Array<{ id: number; assignedTo: string }> };
+    expect(mine.items.map((a) => a.id)).toEqual([id]);
+    expect((await (await c.get('/api/alerts?mine=1')).json()).items).toHaveLength(0);
     // Two officers resolve at once: exactly one wins.
     const other = new ApiClient(f.base);
     await other.login('police.a2');

@@ -43,6 +43,7 @@ function query(cursor) {
   const p = new window.URLSearchParams({ status: $('f-status').value || 'open', limit: '50' });
   if ($('f-kind').value) p.set('kind', $('f-kind').value);
   if ($('f-overdue').checked) p.set('overdue', '1');
+  if ($('f-mine').checked) p.set('mine', '1');
   const q = $('f-q').value.trim();
   if (q) p.set('q', q);
   if (cursor) p.set('cursor', cursor);
@@ -56,6 +57,7 @@ function matches(a) {
   if (st !== 'open' && st !== 'all' && st !== a.status) return false;
   if ($('f-kind').value && $('f-kind').value !== a.kind) return false;
   if ($('f-overdue').checked && !a.overdue) return false;
+  if ($('f-mine').checked && a.assignedTo !== session.username) return false;
   const q = $('f-q').value.trim().toLowerCase();
   return !q || a.address.toLowerCase().includes(q) || a.householdId.includes(q);
 }

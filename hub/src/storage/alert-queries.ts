@@ -14,6 +14,7 @@ export interface AlertFilter {
   status?: AlertStatus | 'open' | 'all' | undefined;
   kind?: AlertKind | undefined;
   overdue?: boolean | undefined;
+  assignedTo?: string | undefined;
   q?: string | undefined;
   /** Keyset: rows strictly older than (createdAt, id). */
   before?: { createdAt: number; id: number } | undefined;
@@ -43,6 +44,7 @@ export async function queryAlerts(db: ConsoleDb, f: AlertFilter): Promise<AlertR
   else if (status !== 'all') q = q.where('alerts.status', '=', status);
   if (f.kind) q = q.where('alerts.kind', '=', f.kind);
   if (f.overdue === true) q = q.where('alerts.deadline_at', '<', f.now).where('alerts.status', 'in', OPEN_STATUSES);
+  if (f.assignedTo) q = q.where('alerts.assigned_to', '=', f.assignedTo);
   if (f.q) {
     const ids = await householdsMatching(db, f.areaIds, f.householdId, f.q);
     q = ids.length ? q.where('alerts.household_id', 'in', ids) : q.where(sql<boolean>`1 = 0`);

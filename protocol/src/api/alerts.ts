@@ -14,6 +14,8 @@ export const AlertListQuerySchema = Type.Object(
     status: Type.Optional(Type.Union([Status, Type.Literal('open'), Type.Literal('all')])),
     kind: Type.Optional(Kind),
     overdue: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0')])),
+    /** Only alerts assigned to the caller. */
+    mine: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0')])),
     /** Text searched in the household's address and id. */
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     limit: Type.Optional(QueryInt(3)),

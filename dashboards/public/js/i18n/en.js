@@ -37,6 +37,7 @@ export default {
   'filter.status': 'Status',
   'filter.kind': 'Kind',
   'filter.overdue': 'Overdue only',
+  'filter.mine': 'Assigned to me',
   'filter.search': 'Search address or household id…',
   'filter.open': 'Open',
   'filter.all': 'All',

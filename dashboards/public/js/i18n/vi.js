@@ -37,6 +37,7 @@ export default {
   'filter.status': 'Trạng thái',
   'filter.kind': 'Loại',
   'filter.overdue': 'Chỉ quá hạn',
+  'filter.mine': 'Việc giao cho tôi',
   'filter.search': 'Tìm theo địa chỉ hoặc mã hộ…',
   'filter.open': 'Đang mở',
   'filter.all': 'Tất cả',

@@ -25,7 +25,7 @@ export function alertRoutes(ctx: ConsoleContext): FastifyPluginAsync {
       const limit = Math.min(Math.max(Number(q.limit ?? PAGE_DEFAULT), 1), PAGE_MAX);
       const now = ctx.now();
       const rows = await queryAlerts(ctx.db, {
-        areaIds: [...p.areaIds], status: q.status, kind: q.kind, overdue: q.overdue === '1', q: q.q, before: decodeCursor(q.cursor), limit: limit + 1, now,
+        areaIds: [...p.areaIds], status: q.status, kind: q.kind, overdue: q.overdue === '1', assignedTo: q.mine === '1' ? p.username : undefined, q: q.q, before: decodeCursor(q.cursor), limit: limit + 1, now,
       });
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
