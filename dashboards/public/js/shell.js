@@ -3,10 +3,10 @@ import { applyI18n, langSwitcher, t } from './i18n.js';
 import { logout } from './api.js';
 
 const NAV = {
-  officer: [['/console.html', 'nav.alerts'], ['/advisories.html', 'nav.advisories'], ['/survey.html', 'nav.survey']],
+  officer: [['/console.html', 'nav.alerts'], ['/advisories.html', 'nav.advisories'], ['/survey.html', 'nav.survey'], ['/district.html', 'nav.district']],
   household: [['/household.html', 'nav.home']],
-  official: [['/stats.html', 'nav.stats']],
-  admin: [['/audit.html', 'nav.audit'], ['/users.html', 'nav.users'], ['/stats.html', 'nav.stats']],
+  official: [['/stats.html', 'nav.stats'], ['/district.html', 'nav.district']],
+  admin: [['/audit.html', 'nav.audit'], ['/users.html', 'nav.users'], ['/stats.html', 'nav.stats'], ['/district.html', 'nav.district']],
 };
 
 /** `live`: the page holds a live stream, so the bar shows whether it is connected. */
