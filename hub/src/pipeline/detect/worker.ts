@@ -36,6 +36,8 @@ try {
     return c;
   };
 
+  // The pool sends one frame at a time to a worker, so one promise is enough.
+  let inFlight: Promise<void> = Promise.resolve();
   port.on('message', async (msg: ToWorker) => {
     switch (msg.type) {
       case 'configure':
@@ -47,10 +49,15 @@ try {
         configs.delete(msg.cameraId);
         return;
       case 'stop':
+        // Messages are dispatched while a frame's ORT run is awaited; disposing the session
+        // under a running inference aborts the whole process (a native exception), so wait.
+        await inFlight;
         await runner.detector.dispose();
         port.close();
         return;
       case 'frame': {
+        let done = () => {};
+        inFlight = new Promise<void>((resolve) => (done = resolve));
         try {
           const jpeg = new Uint8Array(msg.jpeg);
           const camera = cameraOf(msg.cameraId);
@@ -75,6 +82,8 @@ try {
           );
         } catch (err) {
           post({ type: 'frame_error', id: msg.id, cameraId: msg.cameraId, error: errorOf(err) });
+        } finally {
+          done();
         }
         return;
       }

@@ -191,6 +191,9 @@ export class WorkerPool {
     await Promise.all(
       this.slots.map(async (s) => {
         const exited = new Promise<void>((resolve) => s.worker.once('exit', () => resolve()));
+        // Terminating a worker while it creates its ORT session aborts the whole process (a
+        // native exception escapes), so a worker still loading is let finish first.
+        if (!s.ready) await loadedOrGone(s.worker, 30_000);
         if (s.ready) this.send(s, { type: 'stop' });
         else void s.worker.terminate();
         const timer = setTimeout(() => void s.worker.terminate(), 2000);
@@ -199,4 +202,22 @@ export class WorkerPool {
       }),
     );
   }
+}
+
+/** Resolves when the worker reports ready or fatal, exits, or `ms` pass. */
+function loadedOrGone(worker: Worker, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('exit', done);
+      resolve();
+    }
+    function onMessage(m: FromWorker) {
+      if (m.type === 'ready' || m.type === 'fatal') done();
+    }
+    worker.on('message', onMessage);
+    worker.once('exit', done);
+  });
 }
