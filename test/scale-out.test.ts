@@ -107,6 +107,14 @@ describe('scale-out: two hub processes on Mosquitto and PostgreSQL', () => {
 
     expect(await count('events')).toBe(HOUSEHOLDS);
     expect(await count('alerts', 'door_forced')).toBe(HOUSEHOLDS);
+
+    // Heartbeats are shared too: each is handled by one hub, and last_seen_at is set.
+    const heartbeats = async () => (await hubMetric(hubs[0]!, 'khoa_mqtt_messages_in_total', { kind: 'heartbeat' })) + (await hubMetric(hubs[1]!, 'khoa_mqtt_messages_in_total', { kind: 'heartbeat' }));
+    devices.forEach((d, i) => clients[i]!.publish(topics.heartbeat(d), JSON.stringify({ ts: Date.now(), uptimeS: 1, queued: 0, dropped: 0 }), { qos: 0 }));
+    await waitFor(async () => (await heartbeats()) >= HOUSEHOLDS, 10_000, 'heartbeats').catch(() => {});
+    expect(await heartbeats()).toBe(HOUSEHOLDS);
+    const seen = await db.kysely.selectFrom('devices').select('id').where('last_seen_at', 'is not', null).execute();
+    expect(seen).toHaveLength(HOUSEHOLDS);
   }, 30_000);
 
   it('loses and doubles nothing when one hub is killed mid-stream', async () => {

@@ -22,21 +22,22 @@ export interface ExternalBridgeDeps {
 }
 
 const COMMANDS = `${TOPIC_ROOT}/+/+/cmd/#`;
+const isHeartbeat = (filter: string) => filter.endsWith('/heartbeat');
 
 /**
  * The hub's side of the external MQTT 5 broker (scale-out mode). Every hub process of a
  * deployment runs one, with its own client id and a persistent session.
  *
- * - Device events (status, register, heartbeat, lock events, camera states, replies) come on a
- *   connection with a persistent session and ordinary, NOT shared, QoS 1 subscriptions: every hub sees every event, the database's
- *   uniqueness ((device, seq) for events, one open alert per kind/device/subject) makes the work
+ * - Device events (status, register, lock events, camera states, replies) come on a
+ *   connection with a persistent session and ordinary, NOT shared, QoS 1 subscriptions: every
+ *   hub sees every event, the database's uniqueness ((device, seq) for events, one open alert per kind/device/subject) makes the work
  *   count once, and a hub that dies mid-message loses nothing because the others handle their
  *   own copy. A shared subscription would halve the database work, but Mosquitto keeps a QoS 1
  *   message in flight to a dead member inside that member's session instead of handing it to
  *   another member, so an event (and its alert) would wait until the dead hub comes back, or be
  *   dropped with its expired session.
- * - Frames come on a second connection, with a shared subscription (`$share/{group}/…`, QoS 0):
- *   each frame goes to one hub, which is how detection work is spread. That connection's session
+ * - Frames (and heartbeats, see start()) come on a second connection, with shared
+ *   subscriptions (`$share/{group}/…`, QoS 0): each frame goes to one hub, which is how detection work is spread. That connection's session
  *   ends with it (expiry 0): Mosquitto 2.0 goes on handing every other frame of the group to a
  *   member whose persistent session outlives its dead process (measured: the survivor got 10 of
  *   20 frames), so a dead hub leaves the group as soon as the broker sees its socket close, or
@@ -90,10 +91,15 @@ export class ExternalBridge {
       clientId: this.clientId,
       sessionExpiryS: s.sessionExpiryS,
       keepaliveS: 30,
-      subscriptions: Object.fromEntries(filters.events.map((f) => [f, { qos: 1, rh: 1 }])),
+      subscriptions: Object.fromEntries(filters.events.filter((f) => !isHeartbeat(f)).map((f) => [f, { qos: 1, rh: 1 }])),
     });
+    // Heartbeats are the most frequent device message, sent at QoS 0 and idempotent (last seen,
+    // armed state): one hub is enough for each, so they are shared like frames instead of being
+    // written once per hub.
+    const shared = { [filters.frames]: { qos: 0 as const, rh: 1 as const } };
+    for (const f of filters.events.filter(isHeartbeat)) shared[`$share/${s.shareGroup}/${f}`] = { qos: 0, rh: 1 };
     try {
-      this.#frames = await openExternalConnection({ ...common, clientId: `${this.clientId}-frames`, sessionExpiryS: 0, keepaliveS: 10, subscriptions: { [filters.frames]: { qos: 0, rh: 1 } } });
+      this.#frames = await openExternalConnection({ ...common, clientId: `${this.clientId}-frames`, sessionExpiryS: 0, keepaliveS: 10, subscriptions: shared });
     } catch (err) {
       await this.#events.close();
       throw err;
