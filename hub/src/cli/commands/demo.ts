@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { KhoaError } from '@khoa/protocol';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
@@ -14,7 +15,8 @@ import { addArea, getArea } from '../../storage/areas.ts';
 import { addHousehold, getHousehold } from '../../storage/households.ts';
 import { addDevice, getDevice } from '../../storage/devices.ts';
 import { hashDevicePassword } from '../../broker/credentials.ts';
-import { createUser, resetPassword } from '../../accounts/create-user.ts';
+import { createUser, resetPassword, ROOT } from '../../accounts/create-user.ts';
+import { hashPassword } from '../../accounts/passwords.ts';
 import { getUserByName } from '../../storage/users.ts';
 import type { ConsoleDb } from '../../storage/console-tables.ts';
 
@@ -22,22 +24,45 @@ const usage = `usage: khoa demo [--config FILE]
 
 Starts a demonstration on one machine with nothing else installed: the hub (embedded MQTT
 broker, SQLite in .data/demo unless KHOA_DATA_DIR says otherwise, console on http://localhost:8080)
-and one simulated household: an edge agent process whose camera plays a street video with
-pedestrians and whose front door lock is simulated (locks, opens, and now and then is forced).
-The household is armed, so people on camera and door events raise alerts in the console.
-Accounts for a commune police officer and the household are (re)made at each start and their
-passwords printed once. Logs go to .data/demo/*.log. Stop with Ctrl+C.`;
+and a demo commune of three villages; one household runs an edge agent process whose camera
+plays a street video with pedestrians (KHOA_DEMO_VIDEO to use another file) and whose front
+door lock is simulated (it unlocks, opens, and now and then is forced). The household is armed,
+so people on camera and door events raise alerts in the console within a minute.
+Accounts police, household, district and admin get KHOA_DEMO_PASSWORD, or generated passwords
+printed at each start (changed at first login). Logs go to .data/demo/*.log. Stop with Ctrl+C.`;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../../..');
-const DEMO = { province: 'bac-giang', commune: 'xa-demo', village: 'thon-mot', household: 'demo-hh', agent: 'demo-agent', officer: 'canbo.demo', member: 'giadinh.demo' };
+const DEMO = { province: 'bac-giang', commune: 'xa-demo', village: 'thon-mot', household: 'demo-hh', agent: 'demo-agent' };
+
+/** The demo's accounts: one per role, scoped as a real commune would have them. */
+const ACCOUNTS = [
+  { username: 'police', role: 'officer', displayName: 'Cán bộ Công an xã', areaId: DEMO.commune, what: 'commune police officer (Xã Trình Diễn)' },
+  { username: 'household', role: 'household', displayName: 'Gia đình Số 12', householdId: DEMO.household, what: 'household member (Số 12, Thôn Một)' },
+  { username: 'district', role: 'official', displayName: 'Lãnh đạo Công an tỉnh', areaId: DEMO.province, what: 'province official (aggregates only)' },
+  { username: 'admin', role: 'admin', displayName: 'Quản trị', areaId: ROOT, what: 'administrator' },
+] as const;
+
+/** Neighbours without agents, so the commune and its coverage look like a commune. */
+const VILLAGES = [
+  { id: 'thon-mot', name: 'Thôn Một' },
+  { id: 'thon-hai', name: 'Thôn Hai' },
+  { id: 'thon-ba', name: 'Thôn Ba' },
+];
+const NEIGHBOURS = [
+  { id: 'demo-hh-2', village: 'thon-mot', address: 'Số 14, Thôn Một, Xã Trình Diễn' },
+  { id: 'demo-hh-3', village: 'thon-hai', address: 'Số 3, Thôn Hai, Xã Trình Diễn' },
+  { id: 'demo-hh-4', village: 'thon-hai', address: 'Số 8, Thôn Hai, Xã Trình Diễn' },
+  { id: 'demo-hh-5', village: 'thon-ba', address: 'Số 21, Thôn Ba, Xã Trình Diễn' },
+];
 
 /** The area tree, household and agent device of the demo; idempotent across restarts. */
 async function seed(db: Kysely<Database>, agentPassword: string): Promise<void> {
   if (!(await getArea(db, DEMO.province))) await addArea(db, { id: DEMO.province, level: 'province', name: 'Tỉnh Bắc Giang', kind: 'rural' });
   if (!(await getArea(db, DEMO.commune))) await addArea(db, { id: DEMO.commune, parentId: DEMO.province, level: 'commune', name: 'Xã Trình Diễn', kind: 'rural' });
-  if (!(await getArea(db, DEMO.village))) await addArea(db, { id: DEMO.village, parentId: DEMO.commune, level: 'village', name: 'Thôn Một', kind: 'rural' });
+  for (const v of VILLAGES) if (!(await getArea(db, v.id))) await addArea(db, { id: v.id, parentId: DEMO.commune, level: 'village', name: v.name, kind: 'rural' });
   if (!(await getHousehold(db, DEMO.household))) await addHousehold(db, { id: DEMO.household, areaId: DEMO.village, address: 'Số 12, Thôn Một, Xã Trình Diễn' });
+  for (const n of NEIGHBOURS) if (!(await getHousehold(db, n.id))) await addHousehold(db, { id: n.id, areaId: n.village, address: n.address });
   const hash = await hashDevicePassword(agentPassword);
   // A fresh agent password at every start: the previous config file is replaced, never reused.
   if (await getDevice(db, DEMO.agent)) await db.updateTable('devices').set({ credential_hash: hash, revoked: 0 }).where('id', '=', DEMO.agent).execute();
@@ -61,8 +86,20 @@ async function armWhenOnline(hub: Hub, logFile: string): Promise<void> {
   console.error(`khoa demo: the household agent did not connect within a minute; see ${logFile}`);
 }
 
-async function account(db: ConsoleDb, username: string, make: () => Promise<{ password: string }>): Promise<string> {
-  return (await getUserByName(db, username)) ? resetPassword(db, username) : (await make()).password;
+/**
+ * Makes the demo account or gives it a new password. With KHOA_DEMO_PASSWORD the operator chose
+ * the password, so it is not a generated one to be changed at first login; without it each start
+ * prints fresh generated passwords, shown this once.
+ */
+async function account(db: ConsoleDb, a: (typeof ACCOUNTS)[number], chosen: string | undefined): Promise<string> {
+  const existing = await getUserByName(db, a.username);
+  if (!chosen) {
+    if (existing) return resetPassword(db, a.username);
+    return (await createUser(db, { username: a.username, role: a.role, displayName: a.displayName, ...('areaId' in a ? { areaId: a.areaId } : { householdId: a.householdId }) })).password;
+  }
+  if (!existing) await createUser(db, { username: a.username, role: a.role, displayName: a.displayName, ...('areaId' in a ? { areaId: a.areaId } : { householdId: a.householdId }) });
+  await db.updateTable('users').set({ password_hash: await hashPassword(chosen), must_change_password: 0 }).where('username', '=', a.username).execute();
+  return chosen;
 }
 
 export const demo: CliCommand = {
@@ -84,8 +121,12 @@ export const demo: CliCommand = {
       const agentPassword = newDevicePassword();
       await seed(hub.db.kysely, agentPassword);
       const consoleDb = hub.db.kysely as unknown as ConsoleDb;
-      const officerPassword = await account(consoleDb, DEMO.officer, () => createUser(consoleDb, { username: DEMO.officer, role: 'officer', displayName: 'Cán bộ Công an xã', areaId: DEMO.commune }));
-      const memberPassword = await account(consoleDb, DEMO.member, () => createUser(consoleDb, { username: DEMO.member, role: 'household', displayName: 'Gia đình Số 12', householdId: DEMO.household }));
+      const chosen = process.env.KHOA_DEMO_PASSWORD || undefined;
+      if (chosen !== undefined && chosen.length < 8) throw new KhoaError('KHOA_ERR_CONFIG_INVALID', 'KHOA_DEMO_PASSWORD must have at least 8 characters', { env: 'KHOA_DEMO_PASSWORD' });
+      const passwords: string[] = [];
+      for (const a of ACCOUNTS) passwords.push(await account(consoleDb, a, chosen));
+      const video = process.env.KHOA_DEMO_VIDEO ? resolve(process.env.KHOA_DEMO_VIDEO) : join(repo, 'test/fixtures/media/vtest-58s-12s.mp4');
+      if (!existsSync(video)) throw new KhoaError('KHOA_ERR_VIDEO_INPUT', `KHOA_DEMO_VIDEO ${video} does not exist`, { env: 'KHOA_DEMO_VIDEO' });
 
       const agentDir = join(settings.dataDir, 'agent');
       mkdirSync(agentDir, { recursive: true });
@@ -118,7 +159,7 @@ export const demo: CliCommand = {
               },
             },
           ],
-          cameras: [{ id: 'cong-truoc', name: 'Cổng trước', file: join(repo, 'test/fixtures/media/vtest-58s-12s.mp4'), fps: 5, width: 768 }],
+          cameras: [{ id: 'cong-truoc', name: 'Cổng trước', file: video, fps: 5, width: 768 }],
         }),
       );
 
@@ -141,9 +182,8 @@ export const demo: CliCommand = {
           'Khoa demo is running.',
           '',
           `  Console        http://${host}:${hub.httpPort}/`,
-          `  Police officer ${DEMO.officer}   password ${officerPassword}   (Xã Trình Diễn)`,
-          `  Household      ${DEMO.member}  password ${memberPassword}   (Số 12, Thôn Một)`,
-          '                 both are asked to choose a new password at first login',
+          ...ACCOUNTS.map((a, i) => `  ${a.username.padEnd(10)} password ${chosen ? '(KHOA_DEMO_PASSWORD)' : passwords[i]}   ${a.what}`),
+          ...(chosen ? [] : ['             generated passwords are asked to be changed at first login']),
           '',
           `  MQTT broker    mqtt://${host}:${hub.mqttPort}  (devices only, with their own credentials)`,
           `  Metrics        http://${host}:${hub.httpPort}/metrics`,
