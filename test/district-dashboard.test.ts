@@ -47,7 +47,7 @@ beforeAll(async () => {
   });
   const cdb = consoleDb(t.hub.db.kysely);
   const hash = await hashPassword(PASSWORD);
-  for (const a of [{ username: 'quan.huyen', role: 'official', areaId: 'tinh' }, { username: 'ca.quyson', role: 'officer', areaId: 'quy-son' }] as const) {
+  for (const a of [{ username: 'quan.huyen', role: 'official', areaId: 'tinh' }, { username: 'ca.quyson', role: 'officer', areaId: 'quy-son' }, { username: 'qt.huyen', role: 'admin', areaId: 'huyen' }] as const) {
     const { user } = await createUser(cdb, a);
     await setPasswordHash(cdb, user.id, hash);
   }
@@ -143,6 +143,20 @@ describe('district dashboard in Chromium', { timeout: 60_000 }, () => {
     expect((await officer.get(`/api/district/areas/quy-son?period=${year}`)).status).toBe(200);
     expect((await officer.get(`/api/district/areas/huyen?period=${year}`)).status).toBe(404);
     expect((await officer.post('/api/district/areas/quy-son/standing', { period: `${year}-H1`, class: 'phuc_tap', rating: 'tot' })).status).toBe(403);
+    // An administrator of the district imports a new village from CSV; a bad file changes nothing.
+    const admin = new ApiClient(t.http);
+    expect((await admin.login('qt.huyen')).ok).toBe(true);
+    const csv = (body: string) => admin.req('POST', '/api/district/areas/import', body, { 'content-type': 'text/csv' });
+    const bad = await csv('id,parent_id,level,name,kind,households\nqs-1,quy-son,village,Thôn Mới,,12x\n');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { context: { errors: unknown[] } }).context.errors).toEqual([{ row: 2, column: 'households', reason: 'expected a whole number 0–100000000, got "12x"' }]);
+    expect((await csv('id,parent_id,level,name\ntinh2,,province,Elsewhere\n')).status).toBe(403);
+    expect((await csv('id,parent_id,level,name\ntinh,,province,Renamed\n')).status).toBe(403);
+    const ok = await csv('id,parent_id,level,name,kind,households\nqs-1,quy-son,village,Thôn Mới,,120\n');
+    expect(await ok.json()).toEqual({ added: 1, changed: 0, unchanged: 0 });
+    const qs = (await (await admin.get(`/api/district/areas/quy-son?period=${year}`)).json()) as Report;
+    expect(qs.area.coverage!.rural).toMatchObject({ total: 120, covered: 0, needed: 24 });
+    expect((await officer.post('/api/district/areas/import', 'x')).status).toBe(403);
     const anon = new ApiClient(t.http);
     expect((await anon.get('/api/district/areas/huyen')).status).toBe(401);
   });

@@ -20,6 +20,8 @@ export interface DistrictContext {
 export const READERS = ['official', 'officer', 'admin'] as const;
 /** Roles that record commune standings and recognitions (the district's assessment). */
 export const ASSESSORS = ['official', 'admin'] as const;
+/** Roles that change the area tree and its census figures. */
+export const ADMINS = ['admin'] as const;
 
 const principals = new WeakMap<FastifyRequest, Principal>();
 

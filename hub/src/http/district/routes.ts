@@ -8,8 +8,11 @@ import { reportCsv } from '../../coverage/report-csv.ts';
 import { reportHtml } from '../../coverage/report-html.ts';
 import { htmlToPdf } from '../../coverage/report-pdf.ts';
 import { recordRecognition, recordStanding } from '../../coverage/standings.ts';
+import { importAreas, parseAreaCsv } from '../../coverage/area-import.ts';
+import { KhoaError } from '@khoa/protocol';
+import type { Principal } from '../../accounts/index.ts';
 import { VN_OFFSET_MS } from '../../coverage/periods.ts';
-import { ASSESSORS, READERS, principalOf, requireInScope, type DistrictContext } from './context.ts';
+import { ADMINS, ASSESSORS, READERS, principalOf, requireInScope, type DistrictContext } from './context.ts';
 
 /** The month running now in Vietnam, the dashboard's default period. */
 function currentMonth(now: number): string {
@@ -18,6 +21,23 @@ function currentMonth(now: number): string {
 
 /** A printed report loads nothing and runs nothing; its styles are inline. */
 const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/**
+ * An administrator scoped to part of the tree may only add areas below it and change areas
+ * inside it; the file's other errors are left to importAreas, which reports them per row.
+ */
+async function requireFileInScope(ctx: DistrictContext, p: Principal, csv: string): Promise<void> {
+  if (p.areaId === null) return;
+  const { rows } = parseAreaCsv(csv);
+  const inFile = new Set(rows.map((r) => r.id));
+  const foreign = rows.filter((r) => !p.areaIds.has(r.id)).map((r) => r.id);
+  const existing = foreign.length ? await ctx.db.selectFrom('areas').select('id').where('id', 'in', foreign).execute() : [];
+  const bad = rows.find((r) => existing.some((e) => e.id === r.id) || r.parentId === null || !(p.areaIds.has(r.parentId) || inFile.has(r.parentId)));
+  if (bad) throw new KhoaError('KHOA_ERR_HTTP_FORBIDDEN', `line ${bad.line}: area ${bad.id} is outside this account's scope`, { areaId: bad.id, row: bad.line });
+}
+
+/** A province's area file: a few thousand rows. */
+const CSV_LIMIT = 5 * 1024 * 1024;
 
 export function districtRoutes(ctx: DistrictContext): FastifyPluginAsync {
   return async (app) => {
@@ -61,6 +81,17 @@ export function districtRoutes(ctx: DistrictContext): FastifyPluginAsync {
         return reply.send(body);
       },
     );
+
+    // Area data from a spreadsheet (the same CSV as `khoa area import`): all rows or none.
+    app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: CSV_LIMIT }, (_req, body, done) => done(null, body));
+    app.post<{ Body: string }>('/areas/import', { bodyLimit: CSV_LIMIT, config: { roles: ADMINS } }, async (req, reply) => {
+      if (typeof req.body !== 'string') return reply.code(415).send({ code: 'KHOA_ERR_HTTP_BAD_REQUEST', message: 'send the CSV as text/csv', context: {} });
+      await requireFileInScope(ctx, principalOf(req), req.body);
+      const result = await importAreas(ctx.db, req.body, ctx.now());
+      ctx.live.clear();
+      ctx.log.info({ by: principalOf(req).username, ...result }, 'areas imported');
+      return result;
+    });
 
     app.post<{ Params: DistrictAreaParams; Body: StandingBody }>(
       '/areas/:id/standing',
