@@ -41,7 +41,11 @@ export function districtApi(deps: HttpDeps & DistrictExtras): FastifyPluginAsync
           live: new LiveCoverageCache(db, settings.coverage),
         };
         const recorder = deps.recordSnapshots === false ? undefined : new CoverageRecorder(db, settings.coverage, log, now);
-        app.addHook('onReady', async () => recorder?.start());
+        app.addHook('onReady', async () => {
+          recorder?.start();
+          // The first official of the day should not wait for the province-wide scan.
+          if (deps.recordSnapshots !== false) void ctx.live.get(now()).catch((err: unknown) => log.error({ err }, 'coverage warm-up failed'));
+        });
         app.addHook('onClose', async () => recorder?.stop());
 
         await app.register(fastifyCookie);
