@@ -40,3 +40,13 @@ describe('periods, percentiles and targets', () => {
     expect(targetFor(s, 2030).year).toBe(2025);
   });
 });
+
+describe('scheduled report periods', () => {
+  it('names the month, quarter, half year and year that closed last (Vietnam time)', async () => {
+    const { lastClosedPeriods } = await import('./scheduled-reports.ts');
+    expect(lastClosedPeriods(Date.UTC(2026, 6, 15))).toEqual(['2026-06', '2026-Q2', '2026-H1', '2025']);
+    // 1 January 2026 00:30 in Vietnam is still 31 December 2025 in UTC.
+    expect(lastClosedPeriods(Date.UTC(2025, 11, 31, 17, 30))).toEqual(['2025-12', '2025-Q4', '2025-H2', '2025']);
+    expect(lastClosedPeriods(Date.UTC(2026, 1, 10))).toEqual(['2026-01', '2025-Q4', '2025-H2', '2025']);
+  });
+});

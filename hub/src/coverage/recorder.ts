@@ -2,11 +2,13 @@ import type { CoverageDb } from '../storage/coverage-tables.ts';
 import type { Logger } from '../log.ts';
 import { computeCoverage } from './coverage.ts';
 import { saveSnapshot } from './snapshots.ts';
+import { writeClosedReports } from './scheduled-reports.ts';
 import type { CoverageSettings } from './targets.ts';
 
 /**
  * Takes the daily coverage snapshot: once at start, then every `everyMs` (an hour by default;
- * each run replaces the day's rows, so the last run of a day is the day's figure).
+ * each run replaces the day's rows, so the last run of a day is the day's figure); then writes
+ * the reports of periods that have just closed.
  * start() sets the timer, stop() clears it (Z2M extension lifecycle).
  */
 export class CoverageRecorder {
@@ -18,6 +20,8 @@ export class CoverageRecorder {
     private readonly log: Logger,
     private readonly now: () => number,
     private readonly everyMs = 3600_000,
+    /** Where the reports of closed periods are written; none when undefined. */
+    private readonly reportDir?: string,
   ) {}
 
   start(): void {
@@ -38,6 +42,10 @@ export class CoverageRecorder {
       try {
         const n = await saveSnapshot(this.db, await computeCoverage(this.db, this.settings, this.now()));
         this.log.info({ areas: n, ms: Math.round(performance.now() - t0) }, 'coverage snapshot saved');
+        if (this.reportDir) {
+          const written = await writeClosedReports(this.db, this.settings, this.reportDir, this.now(), this.log);
+          if (written) this.log.info({ written, dir: this.reportDir }, 'reports of closed periods written');
+        }
       } catch (err) {
         this.log.error({ err }, 'coverage snapshot failed');
       } finally {

@@ -16,6 +16,10 @@ import { moveHousehold } from './moves.ts';
 import { importAreas } from './area-import.ts';
 import { parseCsv } from './csv.ts';
 import { recordRecognition, recordStanding } from './standings.ts';
+import { writeClosedReports } from './scheduled-reports.ts';
+import { createLogger } from '../log.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const H = 3600_000;
 const settings = validateSettings({}).coverage;
@@ -103,4 +107,13 @@ describe('reports', () => {
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect(pdf.toString('latin1')).toMatch(/\/Type\s*\/Page[^s]/);
   }, 90_000);
+
+  it('writes the reports of the periods that just closed once, on schedule', async () => {
+    const out = join(dir, 'reports');
+    const log = createLogger('silent');
+    expect(await writeClosedReports(cdb, settings, out, NOW, log)).toBe(4);
+    for (const p of ['2026-07', '2026-Q2', '2026-H1', '2025']) expect(existsSync(join(out, 'd', `${p}.html`))).toBe(true);
+    expect(readFileSync(join(out, 'd', '2026-H1.csv'), 'utf8')).toBe(reportCsv(await buildReport(cdb, settings, 'd', '2026-H1', NOW)));
+    expect(await writeClosedReports(cdb, settings, out, NOW + 3600_000, log)).toBe(0);
+  });
 });

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import type { TSchema } from '@sinclair/typebox';
@@ -40,7 +41,7 @@ export function districtApi(deps: HttpDeps & DistrictExtras): FastifyPluginAsync
           accounts: new Accounts(consoleDb(deps.db.kysely), DEFAULT_ACCOUNT_SETTINGS, now),
           live: new LiveCoverageCache(db, settings.coverage),
         };
-        const recorder = deps.recordSnapshots === false ? undefined : new CoverageRecorder(db, settings.coverage, log, now);
+        const recorder = deps.recordSnapshots === false ? undefined : new CoverageRecorder(db, settings.coverage, log, now, 3600_000, join(settings.dataDir, 'reports'));
         app.addHook('onReady', async () => {
           recorder?.start();
           // The first official of the day should not wait for the province-wide scan.
