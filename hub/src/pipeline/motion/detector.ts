@@ -16,6 +16,11 @@ function scratchFor(n: number): typeof scratch {
   return { changed: scratch.changed.subarray(0, n), dilated: scratch.dilated.subarray(0, n), stack: scratch.stack };
 }
 
+const stdDev = (sum: number, sq: number, n: number): number => {
+  const mean = sum / n;
+  return Math.sqrt(Math.max(0, sq / n - mean * mean));
+};
+
 /** Grey-level difference that counts as change, from sensitivity 0..1 (25 at 0.5). */
 const thresholdOf = (s: number): number => Math.round(45 - 40 * s);
 /** Smallest blob, in plane pixels, from sensitivity (about 19 at 0.5). */
@@ -59,17 +64,16 @@ export function createMotionDetector(config: MotionConfig): MotionDetector {
     unmasked = mask ? mask.reduce((n, m) => n + (m ? 0 : 1), 0) : p.data.length;
   }
 
-  /** Mean and spatial standard deviation of the plane, for the blinded check. */
+  /** Spatial standard deviation of the plane, for the blinded check (first frame only; later frames get it from the main pass). */
   function flatness(p: GreyPlane): number {
     let sum = 0, sq = 0;
     const d = p.data;
     for (let i = 0; i < d.length; i++) { const v = d[i]!; sum += v; sq += v * v; }
-    const mean = sum / d.length;
-    return Math.sqrt(Math.max(0, sq / d.length - mean * mean));
+    return stdDev(sum, sq, d.length);
   }
 
-  function updateBlinded(p: GreyPlane, ts: number, events: MotionEvent[]): void {
-    if (flatness(p) < config.blindedStdDev) {
+  function updateBlinded(std: number, ts: number, events: MotionEvent[]): void {
+    if (std < config.blindedStdDev) {
       flatSince ??= ts;
       if (!blinded && ts - flatSince >= config.blindedAfterMs) {
         blinded = true;
@@ -91,21 +95,35 @@ export function createMotionDetector(config: MotionConfig): MotionDetector {
       plane = p;
       if (first || !background || background.length !== p.data.length) {
         reset(p);
-        updateBlinded(p, ts, events);
+        updateBlinded(flatness(p), ts, events);
         return { boxes: [], changedFraction: 0, events, blinded };
       }
-      updateBlinded(p, ts, events);
       const bg = background;
+      const prev = previous;
       const d = p.data;
       const { changed, dilated, stack } = scratchFor(d.length);
 
-      // Difference against the background; count changed unmasked pixels.
-      let count = 0;
+      // One pass over the plane: difference against the background, count of changed unmasked
+      // pixels, brightness statistics for the blinded check, and the background update.
+      // Learning: a changed pixel that still changes between frames (a walker) learns slowly
+      // so it does not smear into the background; one that changed but now holds still (the
+      // place a parked car left, the ghost of an object there at start-up) learns fast, so
+      // ghosts fade in under a second. Standing people are then the tracker's job. (If this
+      // frame turns out to be a lighting change, the background is replaced below anyway.)
+      let count = 0, sum = 0, sq = 0;
       for (let i = 0; i < d.length; i++) {
-        const c = Math.abs(d[i]! - bg[i]!) > threshold && !(mask && mask[i]) ? 1 : 0;
+        const v = d[i]!;
+        sum += v;
+        sq += v * v;
+        const diff = v - bg[i]!;
+        const c = (diff > threshold || diff < -threshold) && !(mask && mask[i]) ? 1 : 0;
         changed[i] = c;
         count += c;
+        const moving = v - prev[i]!;
+        bg[i]! += (!c ? lr : moving > threshold || moving < -threshold ? lr * 0.25 : 0.5) * diff;
       }
+      prev.set(d);
+      updateBlinded(stdDev(sum, sq, d.length), ts, events);
       const fraction = unmasked ? count / unmasked : 0;
 
       // A lighting change or IR switch alters most of the view at once: adopt the new
@@ -116,20 +134,8 @@ export function createMotionDetector(config: MotionConfig): MotionDetector {
           settle = config.settleFrames;
         } else settle--;
         bg.set(d);
-        previous.set(d);
         return { boxes: [], changedFraction: fraction, events, blinded };
       }
-
-      // Learning: a changed pixel that still changes between frames (a walker) learns slowly
-      // so it does not smear into the background; one that changed but now holds still (the
-      // place a parked car left, the ghost of an object there at start-up) learns fast, so
-      // ghosts fade in under a second. Standing people are then the tracker's job.
-      const prev = previous;
-      for (let i = 0; i < d.length; i++) {
-        const rate = !changed[i] ? lr : Math.abs(d[i]! - prev[i]!) > threshold ? lr * 0.25 : 0.5;
-        bg[i]! += rate * (d[i]! - bg[i]!);
-      }
-      prev.set(d);
 
       if (count === 0 || blinded) return { boxes: [], changedFraction: fraction, events, blinded };
       dilate(changed, dilated, p.width, p.height, 2);
