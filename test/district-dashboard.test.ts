@@ -96,14 +96,14 @@ describe('district dashboard in Chromium', { timeout: 60_000 }, () => {
     // Drill down into the urban commune: its two villages.
     await page.click('#district-table tr[data-area=chu] button.drill');
     await page.waitForURL('**area=chu**');
-    await page.locator('#district-table tr[data-area=chu-2]').waitFor();
+    await page.locator('#district-table tr[data-area=chu-2]').waitFor({ timeout: 15_000 });
     expect(await rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.area)).then((a) => a.sort())).toEqual(['chu-1', 'chu-2']);
     expect(await page.locator('#district-table tr[data-area=chu-2] td').allTextContents()).toEqual(expect.arrayContaining(['Tổ dân phố 2', '600', '100', '16,67 %']));
     await expect.poll(() => page.locator('.crumbs').textContent()).toContain('Huyện Lục Ngạn');
 
     // Back up through the breadcrumb to the district and download its CSV report.
     await page.click('.crumbs button:has-text("Huyện Lục Ngạn")');
-    await page.locator('#district-table tr[data-area=quy-son]').waitFor();
+    await page.locator('#district-table tr[data-area=quy-son]').waitFor({ timeout: 15_000 });
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#dl-csv')]);
     const csv = parseCsv(readFileSync((await download.path())!, 'utf8'));
     const api = new ApiClient(t.http);
@@ -114,6 +114,14 @@ describe('district dashboard in Chromium', { timeout: 60_000 }, () => {
       expect(line.slice(4, 8).map((v) => (v === '' ? null : Number(v)))).toEqual([row.coverage!.households.total, row.coverage!.households.covered, row.coverage!.households.percent, row.coverage!.households.needed]);
     }
     expect(report.children.find((c) => c.areaId === 'chu')!.response.tips).toMatchObject({ total: 3, takenUp: 3, ackMedianMs: 4 * 60_000, ackP90Ms: 6 * 60_000 });
+
+    // The official records Chũ's class and rating for the year; the table shows them.
+    await page.selectOption('#assess-area', 'chu');
+    await page.selectOption('#assess-class', 'phuc_tap');
+    await page.selectOption('#assess-rating', 'kha');
+    await page.check('#assess-recognised');
+    await page.click('#assess-form button[type=submit]');
+    await expect.poll(() => page.locator('#district-table tr[data-area=chu] td').allTextContents()).toEqual(expect.arrayContaining(['Phức tạp', 'Khá', '100 %']));
 
     // Nothing on the page or in the API names a household or shows an image.
     expect(images).toEqual([]);
@@ -159,5 +167,26 @@ describe('district dashboard in Chromium', { timeout: 60_000 }, () => {
     expect((await officer.post('/api/district/areas/import', 'x')).status).toBe(403);
     const anon = new ApiClient(t.http);
     expect((await anon.get('/api/district/areas/huyen')).status).toBe(401);
+  });
+
+  it('an administrator uploads area data: a bad file lists its rows and changes nothing, a good one shows up', async () => {
+    const page = await browser.newPage();
+    await loginThroughPage(page, t.http, 'qt.huyen', '/audit.html');
+    await page.goto(`${t.http}/district.html?area=huyen&period=${year}`);
+    await page.locator('#import-form').waitFor({ timeout: 15_000 });
+    const upload = async (text: string) => {
+      await page.setInputFiles('#import-file', { name: 'areas.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+      await page.click('#import-form button[type=submit]');
+    };
+    await upload('id,parent_id,level,name,kind\nqs-9,quy-son,village,Thôn 9,town\nqs-10,,village,,rural\n');
+    await expect.poll(() => page.locator('#import-result li').allTextContents()).toEqual([
+      'Dòng 2, cột kind: expected urban, rural or empty, got "town"',
+      'Dòng 3, cột name: expected 1 to 200 characters',
+    ]);
+    await upload('id,parent_id,level,name,kind,households\nqs-9,quy-son,village,Thôn 9,,80\n');
+    await expect.poll(() => page.locator('#import-result .notice').textContent()).toBe('Đã nhập: thêm 1, sửa 0, không đổi 0.');
+    await page.click('#district-table tr[data-area=quy-son] button.drill', { timeout: 15_000 });
+    await page.locator('#district-table tr[data-area=qs-9]').waitFor({ timeout: 15_000 });
+    await page.close();
   });
 });

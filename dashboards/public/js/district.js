@@ -4,6 +4,7 @@
 import { lang, t } from './i18n.js';
 import { get, requireSession } from './api.js';
 import { h, shell } from './shell.js';
+import { assessPanel, importPanel } from './district-forms.js';
 
 const session = await requireSession(['official', 'admin', 'officer']);
 const SVG = 'http://www.w3.org/2000/svg';
@@ -224,6 +225,8 @@ function render() {
       h('section', { className: 'panel chart', id: 'chart-trend' }, h('h2', { textContent: t('district.chart.trend') }), trendChart(r.trend)),
       r.children.length ? h('section', { className: 'panel chart', id: 'chart-response' }, h('h2', { textContent: t('district.chart.response') }), responseChart(r.children),
         h('div', { className: 'legend' }, h('span', {}, h('i', { className: 'l-bar' }), t('district.legend.tips')), h('span', {}, h('i', { className: 'l-bar2' }), t('district.legend.alerts')))) : null),
+    ['official', 'admin'].includes(session.role) ? assessPanel(r, () => void load()) : null,
+    session.role === 'admin' ? importPanel() : null,
   );
 }
 

@@ -8,7 +8,7 @@ import type { CoverageSettings } from './targets.ts';
 const LIVE_WITHIN_MS = 60_000;
 
 /** Measures live coverage (computeCoverage, or a cache of it: LiveCoverageCache). */
-export type LiveCoverage = (now: number) => Promise<CoverageResult>;
+export type LiveCoverage = (now: number, areaIds?: readonly string[]) => Promise<CoverageResult>;
 
 export interface FiguresAt {
   /** When the figures were measured (the snapshot's time, or now). */
@@ -28,7 +28,7 @@ export async function coverageBefore(
   measure: LiveCoverage = (t) => computeCoverage(db, settings, t),
 ): Promise<FiguresAt> {
   if (before >= now - LIVE_WITHIN_MS) {
-    const live = await measure(now);
+    const live = await measure(now, areaIds);
     return { at: live.at, source: 'live', figures: new Map(areaIds.flatMap((id) => (live.figures.has(id) ? [[id, live.figures.get(id)!] as const] : []))) };
   }
   const figures = new Map<string, AreaFigures>();

@@ -22,8 +22,9 @@ export class LiveCoverageCache {
     private readonly staleMs = 15 * 60_000,
   ) {}
 
-  get = async (now: number): Promise<CoverageResult> => {
-    const v = this.#value;
+  /** `areaIds`: areas the caller needs; a cached result that predates one of them is not used. */
+  get = async (now: number, areaIds: readonly string[] = []): Promise<CoverageResult> => {
+    const v = areaIds.every((id) => this.#value?.result.figures.has(id)) ? this.#value : undefined;
     const age = v ? now - v.at : Infinity;
     if (v && age >= 0 && age < this.freshMs) return v.result;
     const next = this.#refresh(now);

@@ -234,4 +234,13 @@ export default {
   'district.legend.target': 'Target',
   'district.legend.tips': 'Tips',
   'district.legend.alerts': 'Alerts',
+  'district.assess': 'Class and rating for {period}',
+  'district.recognisedYear': 'Recognised "An toàn về ANTT" in {y}',
+  'district.save': 'Save',
+  'district.saved': 'Saved',
+  'district.import': 'Import area data (CSV)',
+  'district.importHelp': 'Columns: id, parent_id, level, name, kind (urban/rural), households, residential_areas, residential_areas_covered, agencies, agencies_covered. One bad row and nothing is imported.',
+  'district.upload': 'Upload',
+  'district.imported': 'Imported: {added} added, {changed} changed, {unchanged} unchanged.',
+  'district.rowError': 'Line {row}, column {column}: {reason}',
 };

@@ -234,4 +234,13 @@ export default {
   'district.legend.target': 'Chỉ tiêu',
   'district.legend.tips': 'Tin báo',
   'district.legend.alerts': 'Cảnh báo',
+  'district.assess': 'Phân loại, xếp loại kỳ {period}',
+  'district.recognisedYear': 'Đạt "An toàn về ANTT" năm {y}',
+  'district.save': 'Lưu',
+  'district.saved': 'Đã lưu',
+  'district.import': 'Nhập dữ liệu địa bàn (CSV)',
+  'district.importHelp': 'Cột: id, parent_id, level, name, kind (urban/rural), households, residential_areas, residential_areas_covered, agencies, agencies_covered. Một dòng sai thì không nhập dòng nào.',
+  'district.upload': 'Tải lên',
+  'district.imported': 'Đã nhập: thêm {added}, sửa {changed}, không đổi {unchanged}.',
+  'district.rowError': 'Dòng {row}, cột {column}: {reason}',
 };
