@@ -52,10 +52,10 @@ describe('decode', () => {
     for (const name of ['messi5.jpg', 'astronaut.jpg', 'building.jpg', 'home.jpg']) {
       const buf = await readFile(media(name));
       const meta = await sharp(buf).metadata();
-      expect(jpegSize(buf), name).toEqual({ width: meta.width, height: meta.height });
+      expect(jpegSize(buf), name).toMatchObject({ width: meta.width, height: meta.height });
     }
     const progressive = await sharp(media('fruits.jpg')).jpeg({ progressive: true }).toBuffer();
-    expect(jpegSize(progressive)).toEqual({ width: 512, height: 480 });
+    expect(jpegSize(progressive)).toEqual({ width: 512, height: 480, components: 3 });
     expect(jpegSize(Buffer.from('GIF89a'))).toBeUndefined();
   });
 
