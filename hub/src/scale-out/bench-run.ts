@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, tmpdir } from 'node:os';
 import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
+import { sql, type Kysely } from 'kysely';
 import { encodeFrame, topics, type DeviceRef } from '@khoa/protocol';
+import type { Database } from '../storage/tables.ts';
 import { openDb } from '../storage/open.ts';
 import { addArea } from '../storage/areas.ts';
 import { addHousehold } from '../storage/households.ts';
@@ -85,6 +87,7 @@ export async function benchScaleOut(o: ScaleOutBenchOptions): Promise<Record<str
         await endBrokerSessions(brokerUrl, hubs.map((h) => h.clientId));
       }
     }
+    results.eventsPerS = await eventRate(db.kysely, { brokerUrl, dbUrl, schema, run, devices, clients, log: o.log });
   } finally {
     await Promise.all(clients.map((c) => c.endAsync(true)));
     await db.close();
@@ -101,5 +104,36 @@ export async function benchScaleOut(o: ScaleOutBenchOptions): Promise<Record<str
     oneHubFramesPerS: results.hubs1,
     twoHubsFramesPerS: results.hubs2,
     ratio: results.hubs1 ? Math.round(((results.hubs2 ?? 0) / results.hubs1) * 100) / 100 : null,
+    oneHubLockEventsPerS: results.eventsPerS,
   };
+}
+
+/**
+ * QoS 1 lock events through one hub's bridge into PostgreSQL, stored per second. 800 events:
+ * under Mosquitto's default queue bound (1000 per client, beyond which it drops them).
+ */
+async function eventRate(
+  db: Kysely<Database>,
+  o: { brokerUrl: string; dbUrl: string; schema: string; run: string; devices: DeviceRef[]; clients: MqttClient[]; log(line: string): void },
+): Promise<number> {
+  const stored = async () => Number((await db.selectFrom('events').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+  const hub = await startHubProcess({ name: 'events', brokerUrl: o.brokerUrl, dbUrl: o.dbUrl, dbSchema: o.schema, clientId: `khoa-bench-${o.run}-events`, shareGroup: `khoa-bench-${o.run}-events`, pipelineWorkers: 0 });
+  try {
+    const perDevice = Math.floor(800 / o.devices.length);
+    const before = await stored();
+    const t0 = performance.now();
+    await Promise.all(
+      o.clients.map(async (c, i) => {
+        for (let seq = 0; seq < perDevice; seq++) await c.publishAsync(topics.lockEvent(o.devices[i]!, 'front'), JSON.stringify({ seq, ts: Date.now(), type: seq % 2 ? 'locked' : 'unlocked' }), { qos: 1 });
+      }),
+    );
+    const want = before + perDevice * o.devices.length;
+    while ((await stored()) < want && performance.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 100));
+    const rate = ((await stored()) - before) / ((performance.now() - t0) / 1000);
+    o.log(`scale-out: one hub stores ${rate.toFixed(0)} lock events/s`);
+    return Math.round(rate);
+  } finally {
+    await hub.stop();
+    await endBrokerSessions(o.brokerUrl, [hub.clientId]);
+  }
 }
