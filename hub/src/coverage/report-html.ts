@@ -15,7 +15,7 @@ body { font: 10pt/1.35 "Noto Sans", "DejaVu Sans", Arial, sans-serif; color: #11
 h1 { font-size: 15pt; margin: 0 0 4pt; } h2 { font-size: 12pt; margin: 14pt 0 4pt; break-after: avoid; }
 .meta { color: #444; margin: 0 0 8pt; }
 table { border-collapse: collapse; width: 100%; } th, td { border: 0.5pt solid #999; padding: 2pt 4pt; text-align: right; }
-th { background: #eee; font-weight: 600; } td.l, th.l { text-align: left; } tr { break-inside: avoid; }
+th { background: #eee; font-weight: 600; } th[colspan] { text-align: center; } td.l, th.l { text-align: left; } tr { break-inside: avoid; }
 tr.self td { font-weight: 600; background: #f6f6f6; } .miss { color: #b00; } .ok { color: #060; }
 svg text { font: 8pt "DejaVu Sans", Arial, sans-serif; }
 `;
@@ -65,13 +65,16 @@ export function reportHtml(r: Report, lang: ReportLang = 'vi'): string {
     return tr(row, `<td>${num(x.total)}</td><td>${pct(x.takenUpPercent)}</td><td>${pct(x.resolvedPercent)}</td><td>${minutes(x.ackMedianMs) || '–'}</td><td>${minutes(x.ackP90Ms) || '–'}</td><td>${minutes(x.resolveMedianMs) || '–'}</td><td>${minutes(x.resolveP90Ms) || '–'}</td><td>${num(x.overdue)}</td>`);
   };
   const respHead = (k: 'tips' | 'alerts') => `<tr><th class="l">${esc(L.area)}</th><th>${esc(L.total)}</th><th>${esc(L.takenUp)}</th><th>${esc(L.resolved)}</th><th>${esc(L.ackMedian)}</th><th>${esc(L.ackP90)}</th><th>${esc(L.resolveMedian)}</th><th>${esc(L.resolveP90)}</th><th>${esc(L.overdue)}</th></tr>`.replace(esc(L.area), `${esc(L[k])}`);
-  const shareHead = (k: 'households' | 'urban' | 'rural' | 'residentialAreas' | 'agencies') => `<th>${esc(L[k])}</th><th>${esc(L.covered)}</th><th>%</th><th>${esc(L.needed)}</th>`;
+  const groups = ['households', 'urban', 'rural', 'residentialAreas', 'agencies'] as const;
+  // Two header rows: the group (households, urban, …) over its four columns.
+  const coverageHead = `<tr><th class="l" rowspan="2">${esc(L.area)}</th>${groups.map((k) => `<th colspan="4">${esc(L[k])}</th>`).join('')}</tr>`
+    + `<tr>${groups.map(() => `<th>${esc(L.total)}</th><th>${esc(L.covered)}</th><th>%</th><th>${esc(L.needed)}</th>`).join('')}</tr>`;
   return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${esc(L.title)} — ${esc(r.area.name)} ${esc(r.period.label)}</title><style>${CSS}</style></head><body>
 <h1>${esc(L.title)}</h1>
 <p class="meta">${esc(L.area)}: <b>${r.path.map((p) => esc(p.name)).join(' › ')}</b> · ${esc(L.period)}: <b>${esc(r.period.label)}</b> · ${esc(L.cutoff)}: ${day(r.cutoff)} · ${esc(L.coverageAt)}: ${r.coverageAt ? day(r.coverageAt) : esc(L.notRecorded)} · ${esc(L.generated)}: ${day(r.generatedAt)}</p>
 <h2>${esc(L.coverage)}</h2>
-<table><thead><tr><th class="l">${esc(L.area)}</th>${shareHead('households')}${shareHead('urban')}${shareHead('rural')}${shareHead('residentialAreas')}${shareHead('agencies')}</tr></thead><tbody>
-${rows.map((row) => tr(row, (['households', 'urban', 'rural', 'residentialAreas', 'agencies'] as const).map((k) => shareCells(row.coverage?.[k])).join(''))).join('\n')}
+<table><thead>${coverageHead}</thead><tbody>
+${rows.map((row) => tr(row, groups.map((k) => shareCells(row.coverage?.[k])).join(''))).join('\n')}
 </tbody></table>
 ${rows.length > 1 ? coverageChart(r.children) : ''}
 <h2>${esc(L.trend)}</h2>

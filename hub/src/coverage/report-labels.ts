@@ -6,7 +6,7 @@ export const LABELS = {
     title: 'Báo cáo kết quả phong trào và độ phủ camera an ninh',
     area: 'Địa bàn', id: 'Mã', name: 'Tên', level: 'Cấp', period: 'Kỳ báo cáo', cutoff: 'Số liệu đến', generated: 'Lập lúc',
     coverageAt: 'Độ phủ đo lúc', notRecorded: 'chưa ghi nhận',
-    households: 'Hộ', covered: 'có camera hoạt động', percent: '%', target: 'chỉ tiêu %', needed: 'còn thiếu',
+    households: 'Hộ', covered: 'có camera', percent: '%', target: 'chỉ tiêu %', needed: 'còn thiếu',
     urban: 'Hộ thành thị', rural: 'Hộ nông thôn', residentialAreas: 'Khu dân cư', agencies: 'Cơ quan, doanh nghiệp, trường học',
     tips: 'Tin báo của nhân dân', alerts: 'Cảnh báo', total: 'tổng', takenUp: 'đã tiếp nhận %', resolved: 'đã giải quyết %',
     ackMedian: 'tiếp nhận trung vị (phút)', ackP90: 'tiếp nhận p90 (phút)', resolveMedian: 'giải quyết trung vị (phút)', resolveP90: 'giải quyết p90 (phút)', overdue: 'quá hạn',
