@@ -13,8 +13,8 @@ export interface HubProcess {
   exited: Promise<number | null>;
   /** Its stdout/stderr lines so far, for failure messages. */
   log: string[];
-  /** SIGTERM (or nothing if already dead), wait, delete its data dir. */
-  stop(): Promise<void>;
+  /** SIGTERM (or nothing if already dead), wait, delete its data dir; resolves to the exit code (null if killed by a signal). */
+  stop(): Promise<number | null>;
 }
 
 export interface HubProcessOptions {
@@ -69,8 +69,9 @@ export function startHubProcess(o: HubProcessOptions): Promise<HubProcess> {
           log,
           async stop() {
             if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-            await exited;
+            const code = await exited;
             rmSync(dataDir, { recursive: true, force: true });
+            return code;
           },
         });
       }
