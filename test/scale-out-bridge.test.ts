@@ -61,9 +61,18 @@ describe('scale-out bridge', () => {
     await waitFor(async () => (await getHousehold(t.hub.db.kysely, dev.householdId))?.armed === 1, 5000, 'the household armed by the reply');
   });
 
-  it('stores a valid event, then refuses the device once it is revoked', async () => {
+  it('handles a lock event at once while a backlog of register messages waits on its own connection', async () => {
+    const registers = 300;
+    const body = JSON.stringify({ agentVersion: '1.0.0', ts: Date.now(), locks: [], cameras: [] });
+    // QoS 1 publishes are acknowledged by Mosquitto on arrival, so this floods the hub's presence session.
+    await Promise.all(Array.from({ length: registers }, () => client.publishAsync(topics.register(dev), body, { qos: 1 })));
     await client.publishAsync(topics.lockEvent(dev, 'front'), event(2), { qos: 1 });
-    await waitFor(async () => (await stored()).length === 1, 5000, 'the event stored');
+    await waitFor(async () => (await stored()).length === 1, 10_000, 'the event stored');
+    expect(await metricValue(t.hub, 'khoa_mqtt_messages_in_total', { kind: 'register' })).toBeLessThan(registers);
+    await waitFor(async () => (await metricValue(t.hub, 'khoa_mqtt_messages_in_total', { kind: 'register' })) === registers, 30_000, 'the registers handled');
+  }, 40_000);
+
+  it('refuses the device once it is revoked', async () => {
     expect(await t.hub.revokeDevice(dev.deviceId)).toBe(true);
     await client.publishAsync(topics.lockEvent(dev, 'front'), event(3), { qos: 1 });
     await waitFor(async () => (await metricValue(t.hub, 'khoa_acl_rejected_total', { reason: 'revoked' })) === 1, 5000, 'the revoked device refused');

@@ -23,20 +23,26 @@ export interface ExternalBridgeDeps {
 
 const COMMANDS = `${TOPIC_ROOT}/+/+/cmd/#`;
 const isHeartbeat = (filter: string) => filter.endsWith('/heartbeat');
+const isAlerting = (filter: string) => filter.endsWith('/event') || filter.endsWith('/state');
+
+/** The client ids of a hub's persistent sessions on the external broker (the frame session ends with its connection). */
+export function bridgeSessionIds(clientId: string): [alerting: string, presence: string] {
+  return [clientId, `${clientId}-presence`];
+}
 
 /**
  * The hub's side of the external MQTT 5 broker (scale-out mode). Every hub process of a
  * deployment runs one, with its own client id and a persistent session.
  *
- * - Device events (status, register, lock events, camera states, replies) come on a
- *   connection with a persistent session and ordinary, NOT shared, QoS 1 subscriptions: every
+ * - Device events (status, register, lock events, camera states, replies) come on two
+ *   connections with persistent sessions and ordinary, NOT shared, QoS 1 subscriptions: every
  *   hub sees every event, the database's uniqueness ((device, seq) for events, one open alert per kind/device/subject) makes the work
  *   count once, and a hub that dies mid-message loses nothing because the others handle their
  *   own copy. A shared subscription would halve the database work, but Mosquitto keeps a QoS 1
  *   message in flight to a dead member inside that member's session instead of handing it to
  *   another member, so an event (and its alert) would wait until the dead hub comes back, or be
  *   dropped with its expired session.
- * - Frames (and heartbeats, see start()) come on a second connection, with shared
+ * - Frames (and heartbeats, see start()) come on a third connection, with shared
  *   subscriptions (`$share/{group}/…`, QoS 0): each frame goes to one hub, which is how detection work is spread. That connection's session
  *   ends with it (expiry 0): Mosquitto 2.0 goes on handing every other frame of the group to a
  *   member whose persistent session outlives its dead process (measured: the survivor got 10 of
@@ -52,13 +58,13 @@ const isHeartbeat = (filter: string) => filter.endsWith('/heartbeat');
  *   local bus go out to the external broker at QoS 1.
  */
 export class ExternalBridge {
-  #events: ExternalConnection | undefined;
-  #frames: ExternalConnection | undefined;
+  /** Alerting events (also carries commands out), presence, frames; see start(). */
+  #connections: ExternalConnection[] = [];
   #closing = false;
   readonly #log: Logger;
   readonly #forwardCommand = (packet: AedesPublishPacket, cb: () => void) => {
     cb();
-    const client = this.#events?.client;
+    const client = this.#connections[0]?.client;
     if (!client || this.#closing) return;
     // mqtt.js keeps a QoS 1 publish in its outgoing store while disconnected and sends it on reconnect.
     client.publish(packet.topic, packet.payload as Buffer, { qos: 1, retain: false }, (err) => {
@@ -74,7 +80,7 @@ export class ExternalBridge {
     return this.deps.settings.clientId ?? `khoa-hub-${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 55)}`;
   }
 
-  /** Connects both connections, subscribes and starts forwarding; rejects if a first connection fails. */
+  /** Opens the three connections, subscribes and starts forwarding; rejects if a first connection fails. */
   async start(): Promise<void> {
     const s = this.deps.settings;
     const filters = topics.hubFilters(s.shareGroup);
@@ -85,23 +91,28 @@ export class ExternalBridge {
       onMessage: (packet: IPublishPacket) => this.#receive(packet),
       log: this.#log,
     };
+    const persistent = { ...common, sessionExpiryS: s.sessionExpiryS, keepaliveS: 30 };
     // rh 1: retained statuses are sent when a subscription is new, not again on every reconnect.
-    this.#events = await openExternalConnection({
-      ...common,
-      clientId: this.clientId,
-      sessionExpiryS: s.sessionExpiryS,
-      keepaliveS: 30,
-      subscriptions: Object.fromEntries(filters.events.filter((f) => !isHeartbeat(f)).map((f) => [f, { qos: 1, rh: 1 }])),
-    });
+    const qos1 = (fs: string[]) => Object.fromEntries(fs.map((f) => [f, { qos: 1 as const, rh: 1 as const }]));
     // Heartbeats are the most frequent device message, sent at QoS 0 and idempotent (last seen,
     // armed state): one hub is enough for each, so they are shared like frames instead of being
     // written once per hub.
     const shared = { [filters.frames]: { qos: 0 as const, rh: 1 as const } };
     for (const f of filters.events.filter(isHeartbeat)) shared[`$share/${s.shareGroup}/${f}`] = { qos: 0, rh: 1 };
+    const [alerting, presence] = bridgeSessionIds(this.clientId);
+    const plan = [
+      // Lock events and camera states, the inputs of alerts, on a connection of their own: each
+      // connection handles one message at a time, and these must not wait behind the status and
+      // register messages of a reconnect storm (every agent at once after a broker restart).
+      { ...persistent, clientId: alerting, subscriptions: qos1(filters.events.filter(isAlerting)) },
+      { ...persistent, clientId: presence, subscriptions: qos1(filters.events.filter((f) => !isAlerting(f) && !isHeartbeat(f))) },
+      { ...common, clientId: `${this.clientId}-frames`, sessionExpiryS: 0, keepaliveS: 10, subscriptions: shared },
+    ];
     try {
-      this.#frames = await openExternalConnection({ ...common, clientId: `${this.clientId}-frames`, sessionExpiryS: 0, keepaliveS: 10, subscriptions: shared });
+      for (const o of plan) this.#connections.push(await openExternalConnection(o));
     } catch (err) {
-      await this.#events.close();
+      await Promise.all(this.#connections.map((c) => c.close()));
+      this.#connections = [];
       throw err;
     }
     await new Promise<void>((resolve) => this.deps.bus.subscribe(COMMANDS, this.#forwardCommand, () => resolve()));
@@ -130,6 +141,6 @@ export class ExternalBridge {
     await new Promise<void>((resolve) => this.deps.bus.unsubscribe(COMMANDS, this.#forwardCommand, () => resolve()));
     // A message whose ingest was refused (the hub is stopping) stays unacknowledged, so the
     // broker redelivers it on this hub's next start (and the other hubs had their own copy).
-    await Promise.all([this.#frames?.close(), this.#events?.close()]);
+    await Promise.all(this.#connections.map((c) => c.close()));
   }
 }

@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { tempDir } from '../testing/databases.ts';
+import { bridgeSessionIds } from '../broker/external-bridge.ts';
 
 /** A `khoa hub` child process in scale-out mode (for the scale-out test and bench). */
 export interface HubProcess {
@@ -94,6 +95,6 @@ export async function hubMetric(hub: HubProcess, name: string, labels: Record<st
 }
 
 /** Ends hubs' persistent sessions on the broker (a Clean Start with expiry 0), so a test leaves nothing queued there. */
-export async function endBrokerSessions(brokerUrl: string, clientIds: string[]): Promise<void> {
-  for (const clientId of clientIds) await (await mqtt.connectAsync(brokerUrl, { protocolVersion: 5, clientId, clean: true, reconnectPeriod: 0 })).endAsync();
+export async function endBrokerSessions(brokerUrl: string, hubClientIds: string[]): Promise<void> {
+  for (const clientId of hubClientIds.flatMap(bridgeSessionIds)) await (await mqtt.connectAsync(brokerUrl, { protocolVersion: 5, clientId, clean: true, reconnectPeriod: 0 })).endAsync();
 }
