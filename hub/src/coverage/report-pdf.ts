@@ -10,7 +10,20 @@ const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking'
  * Prints a self-contained report page to PDF with Chromium. The page loads nothing: every
  * request it tries is refused, so a report cannot leak out or wait on the network.
  */
-export async function htmlToPdf(html: string, timeoutMs = 60_000): Promise<Buffer> {
+export function htmlToPdf(html: string, timeoutMs = 60_000): Promise<Buffer> {
+  // One Chromium at a time: each takes 100–200 MB, and a hub on a small machine also runs the
+  // frame pipeline. Requests queue behind the print in progress.
+  const run = queue.then(() => print(html, timeoutMs));
+  queue = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  return run;
+}
+
+let queue: Promise<void> = Promise.resolve();
+
+async function print(html: string, timeoutMs: number): Promise<Buffer> {
   let browser;
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: timeoutMs });
