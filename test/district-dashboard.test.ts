@@ -165,6 +165,7 @@ describe('district dashboard in Chromium', { timeout: 60_000 }, () => {
     const qs = (await (await admin.get(`/api/district/areas/quy-son?period=${year}`)).json()) as Report;
     expect(qs.area.coverage!.rural).toMatchObject({ total: 120, covered: 0, needed: 24 });
     expect((await officer.post('/api/district/areas/import', 'x')).status).toBe(403);
+    expect(await (await api.get('/api/district/roots')).json()).toEqual([{ id: 'tinh', name: 'Tỉnh Bắc Giang', level: 'province' }]);
     const anon = new ApiClient(t.http);
     expect((await anon.get('/api/district/areas/huyen')).status).toBe(401);
   });

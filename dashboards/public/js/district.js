@@ -46,6 +46,12 @@ const fmtMin = (ms) => (ms === null || ms === undefined ? '—' : t('district.mi
 async function load() {
   const main = document.getElementById('main');
   try {
+    // An installation-wide administrator has no area of its own: start at the first root.
+    if (!state.area) state.area = (await get('/district/roots'))[0]?.id;
+    if (!state.area) {
+      main.replaceChildren(h('p', { className: 'muted', textContent: t('district.noUnits') }));
+      return;
+    }
     state.report = await get(`/district/areas/${encodeURIComponent(state.area)}?period=${encodeURIComponent(state.period)}`);
     render();
   } catch (err) {

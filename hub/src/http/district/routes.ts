@@ -41,6 +41,13 @@ const CSV_LIMIT = 5 * 1024 * 1024;
 
 export function districtRoutes(ctx: DistrictContext): FastifyPluginAsync {
   return async (app) => {
+    // Where the dashboard starts: the account's own area, or every root for an installation-wide administrator.
+    app.get('/roots', { config: { roles: READERS } }, async (req) => {
+      const p = principalOf(req);
+      const q = ctx.db.selectFrom('areas').select(['id', 'name', 'level']).orderBy('name');
+      return p.areaId === null ? (p.role === 'admin' ? q.where('parent_id', 'is', null).execute() : []) : q.where('id', '=', p.areaId).execute();
+    });
+
     // An area with the areas right below it (the dashboard's drill-down) for a period.
     app.get<{ Params: DistrictAreaParams; Querystring: DistrictViewQuery }>(
       '/areas/:id',
