@@ -7,7 +7,9 @@ import { areaImport } from './area-import.ts';
 const usage = `usage: khoa area add --id ID --level LEVEL --name NAME [--parent ID] [--kind urban|rural] [--config FILE]
 
 Adds a node to the area tree (province, district, commune, village, ...). The tree has any
-depth; --level is a label. --kind marks urban or rural areas (coverage targets differ).`;
+depth; --level is a label. --kind marks urban or rural areas (coverage targets differ).
+
+${areaImport.usage}`;
 
 export const area: CliCommand = {
   name: 'area',
