@@ -17,6 +17,7 @@ import { discardFrames, type FrameSink } from './ingest/frame-sink.ts';
 import { startBroker, type Broker } from './broker/broker.ts';
 import { startExternalBroker } from './broker/external-broker.ts';
 import { sweepRevoked } from './broker/revocation-sweep.ts';
+import { resumeUnhandledRules } from './ingest/resume-rules.ts';
 import { startHttp, type HttpServer } from './http/server.ts';
 import { routePipelineAlerts } from './frames/person-alerts.ts';
 
@@ -107,6 +108,10 @@ export async function startHub(settings: Settings, opts: HubOptions = {}): Promi
     cleanups.push(() => http.close());
 
     if (opts.ruleTimer !== false) rules.start(settings.rules.tickMs);
+    // Events stored by a hub that died before its rules ran (lease: a live hub finishes in far less).
+    const resume = setInterval(() => void resumeUnhandledRules(ctx, log.child({ subsystem: 'rules' }), 15_000).catch((err: unknown) => log.error({ err }, 'rules resume failed')), settings.rules.tickMs);
+    resume.unref();
+    cleanups.push(async () => clearInterval(resume));
     const sweep = setInterval(() => void sweepRevoked(b.aedes, db.kysely, log).catch((err: unknown) => log.error({ err }, 'revocation sweep failed')), settings.rules.tickMs);
     sweep.unref();
     cleanups.push(async () => {

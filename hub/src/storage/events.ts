@@ -20,3 +20,22 @@ export async function insertEvent(
     .executeTakeFirst();
   return row ? Number(row.id) : null;
 }
+
+/** Marks that the rules have run for an event. */
+export async function markRulesDone(db: Kysely<Database>, eventId: number, at: number): Promise<void> {
+  await db.updateTable('events').set({ rules_done_at: at }).where('id', '=', eventId).execute();
+}
+
+/** The stored copy of a replayed event, to see whether its rules ever ran. */
+export async function getEventBySeq(db: Kysely<Database>, deviceId: string, seq: number) {
+  return db.selectFrom('events').selectAll().where('device_id', '=', deviceId).where('seq', '=', seq).executeTakeFirst();
+}
+
+/**
+ * Claims up to `limit` events stored before `olderThan` whose rules never finished, marking
+ * them done in the same statement so that two hubs sweeping at once do not both run them.
+ */
+export async function claimUnhandledEvents(db: Kysely<Database>, olderThan: number, now: number, limit = 100) {
+  const ids = db.selectFrom('events').select('id').where('rules_done_at', 'is', null).where('received_at', '<', olderThan).orderBy('id').limit(limit);
+  return db.updateTable('events').set({ rules_done_at: now }).where('id', 'in', ids).where('rules_done_at', 'is', null).returningAll().execute();
+}

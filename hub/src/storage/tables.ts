@@ -96,6 +96,8 @@ export interface EventsTable {
   source: string | null;
   device_ts: Ms;
   received_at: Ms;
+  /** Set once the rules have run for the event; null after a crash between store and rules. */
+  rules_done_at: Ms | null;
 }
 
 export interface AlertsTable {

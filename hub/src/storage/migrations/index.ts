@@ -3,6 +3,7 @@ import type { Dialect } from '../dialect.ts';
 import { initial } from './0001-initial.ts';
 import { accounts } from './0002-accounts.ts';
 import { coverage } from './0003-coverage.ts';
+import { rulesDone } from './0004-rules-done.ts';
 
 /**
  * Every migration in order, in code (no directory scan, so it works the same from a bundle).
@@ -13,6 +14,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0001-initial': initial(dialect),
     '0002-accounts': accounts(dialect),
     '0003-coverage': coverage(dialect),
+    '0004-rules-done': rulesDone(dialect),
   };
   return { getMigrations: async () => all };
 }

@@ -1,0 +1,56 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { topics } from '@khoa/protocol';
+import { startTestHub, waitFor, type TestHub } from '../testing/harness.ts';
+import { createLockEventWriter } from '../storage/lock-event-writer.ts';
+import { resumeUnhandledRules } from './resume-rules.ts';
+import { createLogger } from '../log.ts';
+import type { IngestContext } from './context.ts';
+import { discardFrames } from './frame-sink.ts';
+
+// A hub that dies after storing an event but before its rules ran used to lose the alert for
+// good: the agent's resend is a replay, and replays run no rules. These tests store an event
+// the way ingest does and stop there, as the crash would.
+let t: TestHub | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+const alertsOf = (hh: string) => t!.hub.db.kysely.selectFrom('alerts').select(['kind', 'source_event_id']).where('household_id', '=', hh).execute();
+
+describe('rules of events cut off by a crash', () => {
+  it('a resend of an event whose rules never ran raises its alert once', async () => {
+    t = await startTestHub();
+    const password = await t.provision('hh-crash', 'dev-crash');
+    const ref = { householdId: 'hh-crash', deviceId: 'dev-crash', lockId: 'front' };
+    const event = { seq: 7, ts: Date.now(), type: 'forced' as const };
+    await createLockEventWriter(t.hub.db)(ref, event, Date.now(), Date.now()); // stored, then "crash"
+    expect(await alertsOf('hh-crash')).toEqual([]);
+
+    const c = await t.connect('dev-crash', password);
+    await c.publishAsync(topics.lockEvent(ref, 'front'), JSON.stringify(event), { qos: 1 });
+    const alerts = await waitFor(async () => ((await alertsOf('hh-crash')).length ? alertsOf('hh-crash') : null), 5000, 'alert after resend');
+    expect(alerts.map((a) => a.kind)).toEqual(['door_forced']);
+
+    // Another resend is an ordinary replay now: nothing more.
+    await c.publishAsync(topics.lockEvent(ref, 'front'), JSON.stringify(event), { qos: 1 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await alertsOf('hh-crash')).length).toBe(1);
+  });
+
+  it('the periodic sweep finishes events left by a dead hub, after the lease, once', async () => {
+    let now = 1_800_000_000_000;
+    t = await startTestHub(undefined, {}, { now: () => now, ruleTimer: false });
+    await t.provision('hh-sweep', 'dev-sweep');
+    const ref = { householdId: 'hh-sweep', deviceId: 'dev-sweep', lockId: 'back' };
+    await createLockEventWriter(t.hub.db)(ref, { seq: 1, ts: now, type: 'tamper' }, now, now);
+    const ctx: IngestContext = { db: t.hub.db.kysely, settings: t.hub.settings, metrics: t.hub.metrics, rules: t.hub.rules, frames: discardFrames, writeLockEvent: createLockEventWriter(t.hub.db), now: () => now };
+    const log = createLogger('silent');
+
+    expect(await resumeUnhandledRules(ctx, log, 15_000)).toBe(0); // within the lease: another hub may be on it
+    now += 20_000;
+    expect(await resumeUnhandledRules(ctx, log, 15_000)).toBe(1);
+    expect((await alertsOf('hh-sweep')).map((a) => a.kind)).toEqual(['tamper']);
+    expect(await resumeUnhandledRules(ctx, log, 15_000)).toBe(0);
+  });
+});
