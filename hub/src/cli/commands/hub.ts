@@ -8,7 +8,9 @@ Runs the hub: embedded MQTT broker (TCP; TLS and WebSocket when configured), sto
 rules and alerts, HTTP (/healthz, /metrics). Stops cleanly on SIGINT or SIGTERM.
 
 Settings come from FILE (JSON) and KHOA_* variables, e.g. KHOA_MQTT_PORT, KHOA_HTTP_PORT,
-KHOA_DATA_DIR, KHOA_DB_URL, KHOA_MQTT_TLS_PORT/CERT/KEY, KHOA_MQTT_WS_PORT, KHOA_LOG_LEVEL.`;
+KHOA_DATA_DIR, KHOA_DB_URL, KHOA_MQTT_TLS_PORT/CERT/KEY, KHOA_MQTT_WS_PORT, KHOA_LOG_LEVEL,
+KHOA_PIPELINE_WORKERS; scale-out behind an external broker: KHOA_MQTT_EXTERNAL_URL and
+KHOA_MQTT_EXTERNAL_USERNAME/PASSWORD/CLIENT_ID/SHARE_GROUP.`;
 
 export const hub: CliCommand = {
   name: 'hub',
