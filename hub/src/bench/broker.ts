@@ -13,7 +13,9 @@ import type { ReceiverReply, ReceiverRequest } from './broker-receiver.ts';
  * of about 50 KB, QoS 0 and QoS 1, from several authenticated devices on loopback.
  */
 const MOSQUITTO_URL = process.env.KHOA_BENCH_MOSQUITTO_URL ?? 'mqtt://127.0.0.1:1883';
-const PUBLISHERS = 4;
+// Devices publishing at once. A hub handles each device's messages in order (ingest before the ack), so
+// few devices flooding measure one device's latency; a commune's load is many devices, each rare.
+const PUBLISHERS = Number(process.env.KHOA_BENCH_PUBLISHERS ?? 32);
 const now = () => performance.timeOrigin + performance.now();
 
 type Kind = 'lock' | 'frame';
