@@ -108,8 +108,8 @@ export async function startHub(settings: Settings, opts: HubOptions = {}): Promi
     cleanups.push(() => http.close());
 
     if (opts.ruleTimer !== false) rules.start(settings.rules.tickMs);
-    // Events stored by a hub that died before its rules ran (lease: a live hub finishes in far less).
-    const resume = setInterval(() => void resumeUnhandledRules(ctx, log.child({ subsystem: 'rules' }), 15_000).catch((err: unknown) => log.error({ err }, 'rules resume failed')), settings.rules.tickMs);
+    // Events stored by a hub that died before its rules ran (the lease leaves a live hub time to finish).
+    const resume = setInterval(() => void resumeUnhandledRules(ctx, log.child({ subsystem: 'rules' }), settings.rules.resumeLeaseMs).catch((err: unknown) => log.error({ err }, 'rules resume failed')), settings.rules.tickMs);
     resume.unref();
     cleanups.push(async () => clearInterval(resume));
     const sweep = setInterval(() => void sweepRevoked(b.aedes, db.kysely, log).catch((err: unknown) => log.error({ err }, 'revocation sweep failed')), settings.rules.tickMs);

@@ -26,6 +26,8 @@ export interface HubProcessOptions {
   clientId: string;
   shareGroup: string;
   pipelineWorkers: number;
+  /** Extra KHOA_* variables (e.g. shorter rule timers for tests). */
+  env?: Record<string, string>;
 }
 
 const bin = fileURLToPath(new URL('../../bin/khoa.js', import.meta.url));
@@ -46,6 +48,7 @@ export function startHubProcess(o: HubProcessOptions): Promise<HubProcess> {
     KHOA_HTTP_HOST: '127.0.0.1',
     KHOA_PIPELINE_WORKERS: String(o.pipelineWorkers),
     KHOA_LOG_LEVEL: 'info',
+    ...o.env,
   };
   const child = spawn(process.execPath, [bin, 'hub'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   const log: string[] = [];

@@ -23,6 +23,8 @@ export const ENV_SETTINGS = [
   { env: 'KHOA_DB_URL', path: ['db', 'url'], type: 'string' },
   { env: 'KHOA_DB_SCHEMA', path: ['db', 'schema'], type: 'string' },
   { env: 'KHOA_PIPELINE_WORKERS', path: ['pipeline', 'workers'], type: 'int' },
+  { env: 'KHOA_RULES_TICK_MS', path: ['rules', 'tickMs'], type: 'int' },
+  { env: 'KHOA_RULES_RESUME_LEASE_MS', path: ['rules', 'resumeLeaseMs'], type: 'int' },
 ] as const;
 
 /** The variable that sets a dotted setting path, for error messages. */

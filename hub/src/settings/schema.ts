@@ -104,6 +104,7 @@ export const SettingsSchema = Type.Object(
         keypadFailures: Type.Integer({ minimum: 1, default: 5, description: 'wrong codes in a row that raise an alert' }),
         lockOpenNightMinutes: Type.Integer({ minimum: 0, default: 15, description: 'minutes into the household night a lock may stay unlocked' }),
         agentOfflineGraceMs: Type.Integer({ minimum: 0, default: 300000, description: 'an agent offline (LWT) this long raises an alert; a reconnect before cancels it' }),
+        resumeLeaseMs: Type.Integer({ minimum: 1000, default: 15000, description: 'an event stored this long ago whose rules never finished (its hub died) is run through the rules again' }),
       },
       'alert rules and their thresholds',
     ),
