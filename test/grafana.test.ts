@@ -3,7 +3,7 @@ import { resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { createMetrics, pipelineMetrics } from '@khoa/hub';
+import { createMetrics, pipelineMetrics, registerAlertGauges, registerCoverageGauges } from '@khoa/hub';
 
 // Every Grafana panel must chart something the hub really exports, or it stays empty forever.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -13,6 +13,9 @@ const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 async function exportedNames(): Promise<Set<string>> {
   const m = createMetrics({ connectedClients: () => 0 });
   pipelineMetrics(m.registry);
+  // Gauges read from the database at scrape time; their names are what matters here.
+  registerAlertGauges(m.registry, async () => []);
+  registerCoverageGauges(m.registry, async () => []);
   const names = new Set<string>();
   for (const metric of await m.registry.getMetricsAsJSON()) {
     names.add(metric.name);

@@ -7,6 +7,7 @@ import { openDb, type Db } from './storage/open.ts';
 import { markAllOffline, revokeDevice } from './storage/devices.ts';
 import { createLockEventWriter } from './storage/lock-event-writer.ts';
 import { AlertBus } from './alerts/bus.ts';
+import { openAlertCounts, registerAlertGauges } from './alerts/gauges.ts';
 import { createAlertRaiser, type RaiseAlert } from './alerts/raise.ts';
 import { RuleEngine } from './rules/engine.ts';
 import { rules as allRules } from './rules/index.ts';
@@ -79,6 +80,7 @@ export async function startHub(settings: Settings, opts: HubOptions = {}): Promi
     const wasOnline = settings.mqtt.external ? 0 : await markAllOffline(db.kysely, now());
     if (wasOnline > 0) log.info({ devices: wasOnline }, 'devices online before the restart marked offline until they reconnect');
 
+    registerAlertGauges(metrics.registry, openAlertCounts(db.kysely, now));
     const alerts = new AlertBus((err) => log.error({ err }, 'alert listener failed'));
     const raise = createAlertRaiser({ db: db.kysely, settings: settings.alerts, metrics, log: log.child({ subsystem: 'alerts' }), bus: alerts, now });
     const rules = new RuleEngine(opts.rules ?? allRules, { settings: settings.rules, db: db.kysely, now, raise, log: log.child({ subsystem: 'rules' }) }, metrics);

@@ -8,3 +8,5 @@ export { hashDevicePassword } from './broker/credentials.ts';
 export * as storage from './storage/index.ts';
 export { createMetrics, type Metrics } from './metrics.ts';
 export { pipelineMetrics } from './pipeline/metrics.ts';
+export { registerAlertGauges } from './alerts/gauges.ts';
+export { registerCoverageGauges } from './coverage/gauges.ts';

@@ -9,6 +9,7 @@ import { coverageDb } from '../../storage/coverage-tables.ts';
 import { validateSettings } from '../../settings/load.ts';
 import { createLogger } from '../../log.ts';
 import { LiveCoverageCache } from '../../coverage/live-cache.ts';
+import { registerCoverageGauges } from '../../coverage/gauges.ts';
 import { CoverageRecorder } from '../../coverage/recorder.ts';
 import type { HttpDeps } from '../deps.ts';
 import { districtAuth } from './auth.ts';
@@ -41,6 +42,7 @@ export function districtApi(deps: HttpDeps & DistrictExtras): FastifyPluginAsync
           accounts: new Accounts(consoleDb(deps.db.kysely), DEFAULT_ACCOUNT_SETTINGS, now),
           live: new LiveCoverageCache(db, settings.coverage),
         };
+        registerCoverageGauges(deps.metrics.registry, async () => (await ctx.live.get(now())).figures.values());
         const recorder = deps.recordSnapshots === false ? undefined : new CoverageRecorder(db, settings.coverage, log, now, 3600_000, join(settings.dataDir, 'reports'));
         app.addHook('onReady', async () => {
           recorder?.start();
