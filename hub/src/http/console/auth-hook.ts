@@ -15,7 +15,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * session must come back in a custom header, which a cross-site page can neither read nor set
  * without a CORS preflight this server never grants.
  */
-function checkOrigin(req: FastifyRequest): void {
+export function checkOrigin(req: FastifyRequest): void {
   const origin = req.headers.origin;
   if (origin === undefined) return;
   let host: string;
@@ -25,6 +25,12 @@ function checkOrigin(req: FastifyRequest): void {
     throw new KhoaError('KHOA_ERR_HTTP_FORBIDDEN', 'bad Origin header', { reason: 'csrf' });
   }
   if (host !== req.headers.host) throw new KhoaError('KHOA_ERR_HTTP_FORBIDDEN', 'cross-site request refused', { reason: 'csrf' });
+}
+
+/** The session's CSRF token must come back in the custom header on every change. */
+export function checkCsrfToken(req: FastifyRequest, expected: string): void {
+  const sent = req.headers[CSRF_HEADER];
+  if (typeof sent !== 'string' || !sameToken(sent, expected)) throw new KhoaError('KHOA_ERR_HTTP_FORBIDDEN', 'missing or wrong CSRF token', { reason: 'csrf' });
 }
 
 /** The console's onRequest hook: session from the cookie, CSRF on changes, role from the route's config. */
@@ -39,10 +45,7 @@ export function authHook(ctx: ConsoleContext) {
     const token = req.cookies[SESSION_COOKIE];
     const p = looksLikeToken(token) ? await ctx.accounts.resolve(token) : undefined;
     if (!p) throw new KhoaError('KHOA_ERR_HTTP_UNAUTHENTICATED');
-    if (changing) {
-      const sent = req.headers[CSRF_HEADER];
-      if (typeof sent !== 'string' || !sameToken(sent, p.csrf)) throw new KhoaError('KHOA_ERR_HTTP_FORBIDDEN', 'missing or wrong CSRF token', { reason: 'csrf' });
-    }
+    if (changing) checkCsrfToken(req, p.csrf);
     req.principal = p;
     // A generated password must be replaced before anything else is done with the account.
     const path = req.routeOptions.url ?? '';

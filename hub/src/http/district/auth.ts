@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KhoaError, type Role } from '@khoa/protocol';
-import { looksLikeToken, sameToken } from '../../accounts/tokens.ts';
-import { CSRF_HEADER, SESSION_COOKIE } from '../console/auth-hook.ts';
+import { looksLikeToken } from '../../accounts/tokens.ts';
+import { checkCsrfToken, checkOrigin, SESSION_COOKIE } from '../console/auth-hook.ts';
 import { setPrincipal, type DistrictContext } from './context.ts';
 
 /**
@@ -15,12 +15,8 @@ export function districtAuth(ctx: DistrictContext) {
     const p = looksLikeToken(token) ? await ctx.accounts.resolve(token) : undefined;
     if (!p) throw new KhoaError('KHOA_ERR_HTTP_UNAUTHENTICATED');
     if (!['GET', 'HEAD'].includes(req.method)) {
-      const origin = req.headers.origin;
-      if (origin !== undefined && (() => { try { return new URL(origin).host !== req.headers.host; } catch { return true; } })()) {
-        throw new KhoaError('KHOA_ERR_HTTP_FORBIDDEN', 'cross-site request refused', { reason: 'csrf' });
-      }
-      const sent = req.headers[CSRF_HEADER];
-      if (typeof sent !== 'string' || !sameToken(sent, p.csrf)) throw new KhoaError('KHOA_ERR_HTTP_FORBIDDEN', 'missing or wrong CSRF token', { reason: 'csrf' });
+      checkOrigin(req);
+      checkCsrfToken(req, p.csrf);
     }
     if (p.mustChangePassword) throw new KhoaError('KHOA_ERR_HTTP_FORBIDDEN', 'change the generated password first', { reason: 'must_change_password' });
     if (!Array.isArray(roles) || !(roles as readonly Role[]).includes(p.role)) throw new KhoaError('KHOA_ERR_HTTP_FORBIDDEN', `not allowed for role ${p.role}`, { role: p.role });
