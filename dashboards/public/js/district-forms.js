@@ -69,3 +69,49 @@ export function importPanel(onDone = undefined) {
     h('div', { className: 'district-head' }, file, h('button', { className: 'btn', type: 'submit', textContent: t('district.upload') })),
     out);
 }
+
+/** An administrator's change to the area shown: name, class and census counts (empty = keep). */
+export function areaEditPanel(report, onDone) {
+  const area = report.area;
+  const name = h('input', { id: 'edit-name', value: area.name, required: true, maxLength: 200 });
+  const kind = h('select', { id: 'edit-kind' },
+    h('option', { value: 'keep', textContent: t('district.edit.keep') }),
+    h('option', { value: 'urban', textContent: t('district.edit.urban') }),
+    h('option', { value: 'rural', textContent: t('district.edit.rural') }));
+  const num = (id) => h('input', { id, type: 'number', min: '0', step: '1', inputMode: 'numeric' });
+  const households = num('edit-households');
+  const ra = num('edit-ra');
+  const raCovered = num('edit-ra-covered');
+  const ag = num('edit-ag');
+  const agCovered = num('edit-ag-covered');
+  const err = h('p', { className: 'error', role: 'alert' });
+  const save = async (e) => {
+    e.preventDefault();
+    err.textContent = '';
+    const body = {};
+    if (name.value.trim() && name.value.trim() !== area.name) body.name = name.value.trim();
+    if (kind.value !== 'keep') body.kind = kind.value;
+    for (const [field, input] of [['households', households], ['residentialAreas', ra], ['residentialAreasCovered', raCovered], ['agencies', ag], ['agenciesCovered', agCovered]]) {
+      if (input.value !== '') body[field] = Number(input.value);
+    }
+    if (!Object.keys(body).length) return;
+    const res = await fetch(`/api/district/areas/${encodeURIComponent(area.areaId)}`, { method: 'PUT', credentials: 'same-origin', headers: { 'content-type': 'application/json', 'x-khoa-csrf': csrfToken(), accept: 'application/json' }, body: JSON.stringify(body) });
+    const out = await res.json().catch(() => null);
+    if (res.ok) {
+      toast(t('district.saved'));
+      onDone();
+      return;
+    }
+    const errors = out?.context?.errors;
+    err.textContent = t('error.generic', { msg: Array.isArray(errors) && errors.length ? errors.map((x) => x.reason).join('; ') : new ApiError(res.status, out).message });
+  };
+  return h('form', { className: 'panel stack', id: 'edit-form', onsubmit: save },
+    h('h2', { textContent: t('district.edit', { name: area.name }) }),
+    h('p', { className: 'muted small', textContent: t('district.editHelp') }),
+    h('div', { className: 'district-head' },
+      h('label', {}, t('district.edit.name'), name), h('label', {}, t('district.edit.kind'), kind), h('label', {}, t('district.edit.households'), households)),
+    h('div', { className: 'district-head' },
+      h('label', {}, t('district.edit.residential'), ra, raCovered), h('label', {}, t('district.edit.agencies'), ag, agCovered),
+      h('button', { className: 'btn primary', type: 'submit', textContent: t('district.save') })),
+    err);
+}

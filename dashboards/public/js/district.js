@@ -4,7 +4,7 @@
 import { lang, t } from './i18n.js';
 import { get, requireSession } from './api.js';
 import { h, shell } from './shell.js';
-import { assessPanel, importPanel } from './district-forms.js';
+import { areaEditPanel, assessPanel, importPanel } from './district-forms.js';
 
 const session = await requireSession(['official', 'admin', 'officer']);
 const SVG = 'http://www.w3.org/2000/svg';
@@ -232,6 +232,7 @@ function render() {
       r.children.length ? h('section', { className: 'panel chart', id: 'chart-response' }, h('h2', { textContent: t('district.chart.response') }), responseChart(r.children),
         h('div', { className: 'legend' }, h('span', {}, h('i', { className: 'l-bar' }), t('district.legend.tips')), h('span', {}, h('i', { className: 'l-bar2' }), t('district.legend.alerts')))) : null),
     ['official', 'admin'].includes(session.role) ? assessPanel(r, () => void load()) : null,
+    session.role === 'admin' ? areaEditPanel(r, () => void load()) : null,
     session.role === 'admin' ? importPanel() : null,
   );
 }

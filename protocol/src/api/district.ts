@@ -42,3 +42,24 @@ export const RecognitionBodySchema = Type.Object(
   { $id: 'RecognitionBody', additionalProperties: false },
 );
 export type RecognitionBody = Static<typeof RecognitionBodySchema>;
+
+const Count = Type.Union([Type.Integer({ minimum: 0, maximum: 100_000_000 }), Type.Null()]);
+
+/**
+ * An administrator's change to one area (name, urban/rural class, census counts). Fields left
+ * out keep their value; null clears a count or the class. Stored as a new version of the area,
+ * like an import, so earlier reports are unchanged.
+ */
+export const AreaEditBodySchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    kind: Type.Optional(Type.Union([Type.Literal('urban'), Type.Literal('rural'), Type.Null()])),
+    households: Type.Optional(Count),
+    residentialAreas: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+    residentialAreasCovered: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+    agencies: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+    agenciesCovered: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+  },
+  { $id: 'AreaEditBody', additionalProperties: false, minProperties: 1 },
+);
+export type AreaEditBody = Static<typeof AreaEditBodySchema>;

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import {
-  DistrictAreaParamsSchema, DistrictReportParamsSchema, DistrictViewQuerySchema, RecognitionBodySchema, StandingBodySchema,
-  type DistrictAreaParams, type DistrictReportParams, type DistrictViewQuery, type RecognitionBody, type StandingBody,
+  AreaEditBodySchema, DistrictAreaParamsSchema, DistrictReportParamsSchema, DistrictViewQuerySchema, RecognitionBodySchema, StandingBodySchema,
+  type AreaEditBody, type DistrictAreaParams, type DistrictReportParams, type DistrictViewQuery, type RecognitionBody, type StandingBody,
 } from '@khoa/protocol';
 import { buildReport } from '../../coverage/report.ts';
 import { reportCsv } from '../../coverage/report-csv.ts';
@@ -9,6 +9,7 @@ import { reportHtml } from '../../coverage/report-html.ts';
 import { htmlToPdf } from '../../coverage/report-pdf.ts';
 import { recordRecognition, recordStanding } from '../../coverage/standings.ts';
 import { importAreas, parseAreaCsv } from '../../coverage/area-import.ts';
+import { editArea } from '../../coverage/area-edit.ts';
 import { KhoaError } from '@khoa/protocol';
 import type { Principal } from '../../accounts/index.ts';
 import { VN_OFFSET_MS } from '../../coverage/periods.ts';
@@ -99,6 +100,19 @@ export function districtRoutes(ctx: DistrictContext): FastifyPluginAsync {
       ctx.log.info({ by: principalOf(req).username, ...result }, 'areas imported');
       return result;
     });
+
+    app.put<{ Params: DistrictAreaParams; Body: AreaEditBody }>(
+      '/areas/:id',
+      { schema: { params: DistrictAreaParamsSchema, body: AreaEditBodySchema }, config: { roles: ADMINS } },
+      async (req) => {
+        const p = principalOf(req);
+        requireInScope(p, req.params.id);
+        const result = await editArea(ctx.db, req.params.id, req.body, ctx.now());
+        ctx.live.clear();
+        ctx.log.info({ by: p.username, areaId: req.params.id, fields: Object.keys(req.body) }, 'area edited');
+        return result;
+      },
+    );
 
     app.post<{ Params: DistrictAreaParams; Body: StandingBody }>(
       '/areas/:id/standing',
