@@ -5,6 +5,7 @@ import type { Pipeline, PipelineAlert, CameraStateEvent } from '../pipeline/inde
 import type { RaiseAlert } from '../alerts/raise.ts';
 import type { Database } from '../storage/tables.ts';
 import { getHousehold } from '../storage/households.ts';
+import { findOpenAlert } from '../storage/alerts.ts';
 import type { Logger } from '../log.ts';
 
 export interface PersonAlertDeps {
@@ -53,6 +54,9 @@ async function handlePerson(a: PipelineAlert, deps: PersonAlertDeps): Promise<vo
     deps.log.debug({ householdId, cameraId, trackId: a.trackId }, 'person seen while disarmed: no alert');
     return deps.onSuppressed?.('disarmed');
   }
+  // One open person alert per camera is enough for the police: while it is open, further tracks
+  // write no picture (the insert below still decides races between hubs).
+  if (await findOpenAlert(deps.db, { kind: 'person', deviceId, subject: cameraId })) return deps.onSuppressed?.('duplicate');
   const relative = join('snapshots', householdId, day(a.ts), `${cameraId}-${a.ts}-${a.trackId}.jpg`);
   const file = join(deps.dataDir, relative);
   await mkdir(join(deps.dataDir, 'snapshots', householdId, day(a.ts)), { recursive: true });
@@ -66,7 +70,7 @@ async function handlePerson(a: PipelineAlert, deps: PersonAlertDeps): Promise<vo
     detail: JSON.stringify({ score: Math.round(a.score * 1000) / 1000, box: a.box.map((v) => Math.round(v)), trackId: a.trackId }),
   });
   if (!alert) {
-    // One open person alert per camera is enough for the police; the extra picture is not kept.
+    // Another hub raised it between the check and the insert; its picture is the one kept.
     await rm(file, { force: true });
     deps.onSuppressed?.('duplicate');
   }
