@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { MqttClient } from 'mqtt';
 import { compile, KhoaError, type LockEventType } from '@khoa/protocol';
-import { openLocalMqtt } from './local-mqtt.ts';
+import { LocalBrokerOptionFields, openLocalMqtt } from './local-mqtt.ts';
 import { driverOptions, type DriverEvent, type LockDriver, type LockDriverContext, type LockDriverFactory } from './types.ts';
 
 /** ESPHome object ids: the component name lower-cased with `_` (what it puts in topics). */
@@ -9,8 +9,7 @@ const ObjectId = Type.String({ pattern: '^[a-z0-9_]{1,64}$' });
 
 export const EsphomeOptionsSchema = Type.Object(
   {
-    /** The local broker the ESP32 publishes to. */
-    url: Type.String({ pattern: '^(mqtts?|wss?)://[^\\s]+$', maxLength: 512 }),
+    ...LocalBrokerOptionFields,
     /** The node's `mqtt.topic_prefix` (by default its name). */
     topicPrefix: Type.String({ minLength: 1, maxLength: 128, pattern: '^[^#+\\u0000]+$' }),
     /** binary_sensor, device_class door: ON = open. */
@@ -23,12 +22,6 @@ export const EsphomeOptionsSchema = Type.Object(
     sos: Type.Optional(ObjectId),
     /** sensor, battery percentage. */
     battery: Type.Optional(ObjectId),
-    username: Type.Optional(Type.String({ maxLength: 128 })),
-    password: Type.Optional(Type.String({ maxLength: 256 })),
-    ca: Type.Optional(Type.String({ maxLength: 65536 })),
-    batteryStep: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-    reconnectMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 600_000 })),
-    startWaitMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
   },
   { additionalProperties: false },
 );

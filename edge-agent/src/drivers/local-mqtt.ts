@@ -1,5 +1,20 @@
+import { Type } from '@sinclair/typebox';
 import { connect, type MqttClient } from 'mqtt';
 import { KhoaError } from '@khoa/protocol';
+
+/** Driver options of a connection to a local broker, shared by every driver that uses one. */
+export const LocalBrokerOptionFields = {
+  /** The local broker, usually `mqtt://127.0.0.1:1883` on the Pi. */
+  url: Type.String({ pattern: '^(mqtts?|wss?)://[^\\s]+$', maxLength: 512 }),
+  username: Type.Optional(Type.String({ maxLength: 128 })),
+  password: Type.Optional(Type.String({ maxLength: 256 })),
+  ca: Type.Optional(Type.String({ maxLength: 65536 })),
+  /** Battery points a level must move before it is reported again. */
+  batteryStep: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  reconnectMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 600_000 })),
+  /** How long `start` waits for the first subscription before carrying on without it. */
+  startWaitMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
+};
 
 /** How a driver reaches a broker inside the household (zigbee2mqtt's, ESPHome's): never the hub. */
 export interface LocalMqttOptions {

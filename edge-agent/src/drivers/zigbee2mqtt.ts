@@ -1,26 +1,17 @@
 import { Type } from '@sinclair/typebox';
 import type { MqttClient } from 'mqtt';
 import { compile, parseJsonPayload, type Validator } from '@khoa/protocol';
-import { openLocalMqtt } from './local-mqtt.ts';
+import { LocalBrokerOptionFields, openLocalMqtt } from './local-mqtt.ts';
 import { driverOptions, type LockDriver, type LockDriverContext, type LockDriverFactory } from './types.ts';
 import { translateZ2m, Z2mStateSchema, type Z2mMemory } from './zigbee2mqtt-translate.ts';
 
 export const Zigbee2mqttOptionsSchema = Type.Object(
   {
-    /** The local broker zigbee2mqtt publishes to, usually `mqtt://127.0.0.1:1883` on the Pi. */
-    url: Type.String({ pattern: '^(mqtts?|wss?)://[^\\s]+$', maxLength: 512 }),
+    ...LocalBrokerOptionFields,
     /** The device's friendly name in zigbee2mqtt (may contain `/` for groups of rooms; never a wildcard). */
     friendlyName: Type.String({ minLength: 1, maxLength: 128, pattern: '^[^#+\\u0000]+$' }),
     /** zigbee2mqtt's `mqtt.base_topic`. */
     baseTopic: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[^#+\\u0000]+$' })),
-    username: Type.Optional(Type.String({ maxLength: 128 })),
-    password: Type.Optional(Type.String({ maxLength: 256 })),
-    ca: Type.Optional(Type.String({ maxLength: 65536 })),
-    /** Battery points a level must move before it is reported again. */
-    batteryStep: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-    reconnectMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 600_000 })),
-    /** How long `start` waits for the first subscription before carrying on without it. */
-    startWaitMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
   },
   { additionalProperties: false },
 );
