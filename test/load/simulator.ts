@@ -8,6 +8,7 @@ import { encodeFrame, topics } from '@khoa/protocol';
 import { storage, hashDevicePassword } from '@khoa/hub';
 import { newDevicePassword } from '@khoa/firmware-config';
 import { startHubProcess } from './hub-process.ts';
+import { hubMetric } from '../../hub/src/scale-out/hub-process.ts';
 
 export interface LoadOptions {
   agents: number;
@@ -55,18 +56,6 @@ export interface LoadFigures {
 
 const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN);
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
-
-async function metricSum(httpPort: number, name: string, filter?: RegExp): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    if (line[name.length] !== ' ' && line[name.length] !== '{') continue;
-    if (filter && !filter.test(line)) continue;
-    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
 
 /**
  * N simulated households against one hub process over loopback: each agent is a real mqtt.js
@@ -193,9 +182,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadFigures> {
     await new Promise((r) => setTimeout(r, 1500));
     const connectionsHeld = clients.filter((c) => c?.connected).length;
     const connectionsLost = lost;
-    const eventsStored = await metricSum(httpPort, 'khoa_events_stored_total');
-    const framesAnalysed = await metricSum(httpPort, 'khoa_pipeline_frames_total', /result="analysed"/);
-    const framesDropped = await metricSum(httpPort, 'khoa_pipeline_frames_total', /result="(superseded|stale|stopped|failed)"/);
+    const hub = { http: httpPort };
+    const eventsStored = await hubMetric(hub, 'khoa_events_stored_total');
+    const framesAnalysed = await hubMetric(hub, 'khoa_pipeline_frames_total', { result: 'analysed' });
+    let framesDropped = 0;
+    for (const result of ['superseded', 'stale', 'stopped', 'failed']) framesDropped += await hubMetric(hub, 'khoa_pipeline_frames_total', { result });
     clearInterval(sampler);
     const stopStarted = performance.now();
     const hubExitCode = await hubProc.stop(20_000);

@@ -85,7 +85,7 @@ export function startHubProcess(o: HubProcessOptions): Promise<HubProcess> {
 }
 
 /** Sum of a metric's samples whose labels include `labels`, from the hub's /metrics. */
-export async function hubMetric(hub: HubProcess, name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function hubMetric(hub: Pick<HubProcess, 'http'>, name: string, labels: Record<string, string> = {}): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${hub.http}/metrics`)).text();
   let sum = 0;
   for (const line of text.split('\n')) {
