@@ -5,7 +5,9 @@ import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { openDb, type Db } from './storage/open.ts';
 import { markAllOffline, revokeDevice } from './storage/devices.ts';
-import { createLockEventWriter } from './storage/lock-event-writer.ts';
+import { createLockEventStore } from './storage/lock-event-store.ts';
+import { createHeartbeatStore } from './storage/heartbeat-store.ts';
+import { groupCommitFor } from './storage/group-commit.ts';
 import { AlertBus } from './alerts/bus.ts';
 import { openAlertCounts, registerAlertGauges } from './alerts/gauges.ts';
 import { createAlertRaiser, type RaiseAlert } from './alerts/raise.ts';
@@ -71,7 +73,7 @@ export async function startHub(settings: Settings, opts: HubOptions = {}): Promi
     // Metrics exist before the broker (its hooks count into them); the gauge reads it once it is up.
     const started: { broker?: Broker } = {};
     const metrics = createMetrics({ connectedClients: () => started.broker?.aedes.connectedClients ?? 0 });
-    const db = await openDb(settings.db, settings.dataDir);
+    const db = await openDb({ ...settings.db, busyTimeoutMs: settings.db.hubBusyTimeoutMs }, settings.dataDir);
     cleanups.push(() => db.close());
     log.info({ db: db.where }, 'storage ready');
     // The broker is embedded: nobody is connected to it yet, whatever the table says from before.
@@ -84,14 +86,29 @@ export async function startHub(settings: Settings, opts: HubOptions = {}): Promi
     const alerts = new AlertBus((err) => log.error({ err }, 'alert listener failed'));
     const raise = createAlertRaiser({ db: db.kysely, settings: settings.alerts, metrics, log: log.child({ subsystem: 'alerts' }), bus: alerts, now });
     const rules = new RuleEngine(opts.rules ?? allRules, { settings: settings.rules, db: db.kysely, now, raise, log: log.child({ subsystem: 'rules' }) }, metrics);
-    const ctx: IngestContext = { db: db.kysely, settings, metrics, rules, frames: opts.frameSink ?? discardFrames, writeLockEvent: createLockEventWriter(db), now };
+    // One group commit for the hot-path writes of every device (storage/group-commit.ts).
+    const group = groupCommitFor(db, (n) => metrics.groupCommitSize.observe(n));
+    const ctx: IngestContext = { db: db.kysely, settings, metrics, rules, frames: opts.frameSink ?? discardFrames, lockEvents: createLockEventStore(db, group), heartbeats: createHeartbeatStore(db, group), now };
     if (!opts.frameSink && settings.pipeline.workers > 0) {
       // Loaded only when used: onnxruntime and sharp are heavy, and tests of the broker need neither.
       const { createPipeline } = await import('./pipeline/index.ts');
-      const pipeline = createPipeline({ workers: Math.min(settings.pipeline.workers, availableParallelism()), maxFrameAgeMs: settings.pipeline.maxFrameAgeMs, registry: metrics.registry, now });
+      const pipeline = createPipeline({
+        workers: Math.min(settings.pipeline.workers, availableParallelism()),
+        maxFrameAgeMs: settings.pipeline.maxFrameAgeMs,
+        cameraDefaults: settings.pipeline.cameraDefaults,
+        cameras: settings.pipeline.cameras,
+        registry: metrics.registry,
+        now,
+      });
       ctx.frames = pipeline;
       const unroute = routePipelineAlerts(pipeline, { db: db.kysely, raise, log: log.child({ subsystem: 'pipeline' }), dataDir: settings.dataDir });
       pipeline.on('worker_error', (err) => log.error({ err }, 'pipeline worker failed'));
+      // A frame refused by the decoder (bomb, truncated, garbage) is a payload dropped like any other: counted by its code.
+      const frameLog = log.child({ subsystem: 'pipeline' });
+      pipeline.on('frame_error', ({ cameraId, error }) => {
+        metrics.payloadRejected.inc({ kind: 'cam_frame', reason: error.code.replace(/^KHOA_ERR_/, '').toLowerCase() });
+        frameLog.warn({ cameraId, code: error.code, err: error.message }, 'frame refused');
+      });
       cleanups.push(async () => unroute());
     }
     const ingest = new Ingest(ctx, log.child({ subsystem: 'ingest' }));

@@ -7,7 +7,8 @@ import type { Logger } from '../log.ts';
 import type { RuleEngine } from '../rules/engine.ts';
 import type { DeviceIdentity } from '../broker/identity.ts';
 import type { FrameSink } from './frame-sink.ts';
-import type { createLockEventWriter } from '../storage/lock-event-writer.ts';
+import type { LockEventStore } from '../storage/lock-event-store.ts';
+import type { HeartbeatStore } from '../storage/heartbeat-store.ts';
 
 /** What every message handler may use. */
 export interface IngestContext {
@@ -16,8 +17,10 @@ export interface IngestContext {
   metrics: Metrics;
   rules: RuleEngine;
   frames: FrameSink;
-  /** Stores a lock event once and applies it to the lock (storage/lock-event-writer.ts). */
-  writeLockEvent: ReturnType<typeof createLockEventWriter>;
+  /** Stores lock events once, applies them to their lock, marks their rules done (storage/lock-event-store.ts). */
+  lockEvents: LockEventStore;
+  /** A heartbeat's writes (storage/heartbeat-store.ts). */
+  heartbeats: HeartbeatStore;
   now(): number;
 }
 

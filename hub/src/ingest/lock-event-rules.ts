@@ -1,8 +1,8 @@
 import type { LockEvent, LockEventType } from '@khoa/protocol';
 import { getHousehold } from '../storage/households.ts';
-import { markRulesDone } from '../storage/events.ts';
 import type { Lock, Database } from '../storage/tables.ts';
 import type { IngestContext } from './context.ts';
+import type { LockEventInput } from '../rules/types.ts';
 import type { Selectable } from 'kysely';
 
 export interface StoredRef {
@@ -11,19 +11,48 @@ export interface StoredRef {
   lockId: string;
 }
 
-/** Runs the rules for a stored lock event, then marks it done (see migration 0004). */
-export async function runLockEventRules(ctx: IngestContext, ref: StoredRef, event: LockEvent, eventId: number, lock: Lock | undefined, receivedAt: number): Promise<void> {
+/** Waits before each new run of a lock event's failed rules: about the resume lease in all. */
+const RULE_RETRY_MS = [500, 1000, 2000, 4000, 8000];
+
+/**
+ * Runs the rules for a stored lock event, then marks it done (see migration 0004). Resolves to
+ * false when a rule failed (most often its alert write, while storage is unavailable): the event
+ * is then left unfinished, since marking it done would lose that alert for good, and the failed
+ * rules run again in the background until they succeed. If they never do, or the hub dies
+ * first, the resume sweep (resume-rules.ts) finds the event unfinished and runs its rules.
+ */
+export async function runLockEventRules(ctx: IngestContext, ref: StoredRef, event: LockEvent, eventId: number, lock: Lock | undefined, receivedAt: number): Promise<boolean> {
   let household: ReturnType<typeof getHousehold> | undefined;
-  await ctx.rules.dispatch({ kind: 'lock_event', ...ref, event, eventId, lock, receivedAt, household: () => (household ??= getHousehold(ctx.db, ref.householdId)) });
-  await markRulesDone(ctx.db, eventId, ctx.now());
+  const input: LockEventInput = { kind: 'lock_event', ...ref, event, eventId, lock, receivedAt, household: () => (household ??= getHousehold(ctx.db, ref.householdId)) };
+  const failed = await ctx.rules.dispatch(input);
+  if (failed.length === 0) {
+    await ctx.lockEvents.markRulesDone(eventId, ctx.now());
+    return true;
+  }
+  void retryFailedRules(ctx, input, failed);
+  return false;
 }
 
-/** Runs the rules again for an event that was stored but whose rules never finished. */
-export async function resumeStoredEvent(ctx: IngestContext, row: Selectable<Database['events']>): Promise<void> {
+async function retryFailedRules(ctx: IngestContext, input: LockEventInput, failed: string[]): Promise<void> {
+  for (const ms of RULE_RETRY_MS) {
+    // Unref'd: a retry pending must not keep a stopping hub (or a CLI) alive.
+    await new Promise((resolve) => setTimeout(resolve, ms).unref());
+    failed = await ctx.rules.dispatch(input, new Set(failed));
+    if (failed.length === 0) {
+      await ctx.lockEvents.markRulesDone(input.eventId, ctx.now()).catch(() => {
+        // left unfinished: the sweep runs its rules again, and their alerts are deduplicated
+      });
+      return;
+    }
+  }
+}
+
+/** Runs the rules again for an event that was stored but whose rules never finished; false as for runLockEventRules. */
+export async function resumeStoredEvent(ctx: IngestContext, row: Selectable<Database['events']>): Promise<boolean> {
   const event: LockEvent = { seq: Number(row.seq), ts: Number(row.device_ts), type: row.type as LockEventType };
   if (row.battery !== null) event.battery = row.battery;
   if (row.failures !== null) event.failures = row.failures;
   if (row.source !== null) event.source = row.source;
   const lock = await ctx.db.selectFrom('locks').selectAll().where('device_id', '=', row.device_id).where('lock_id', '=', row.lock_id).executeTakeFirst();
-  await runLockEventRules(ctx, { deviceId: row.device_id, householdId: row.household_id, lockId: row.lock_id }, event, Number(row.id), lock, Number(row.received_at));
+  return runLockEventRules(ctx, { deviceId: row.device_id, householdId: row.household_id, lockId: row.lock_id }, event, Number(row.id), lock, Number(row.received_at));
 }

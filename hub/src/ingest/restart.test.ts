@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { topics } from '@khoa/protocol';
@@ -12,14 +11,7 @@ import { addDevice } from '../storage/devices.ts';
 import { hashDevicePassword } from '../broker/credentials.ts';
 import { dbTargets } from '../testing/databases.ts';
 import { waitFor } from '../testing/harness.ts';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { freePort } from '../testing/ports.ts';
 
 /**
  * The hub acknowledges a QoS 1 event only once it is stored, so an agent that keeps

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { topics } from '@khoa/protocol';
 import { startTestHub, waitFor, type TestHub } from '../testing/harness.ts';
-import { createLockEventWriter } from '../storage/lock-event-writer.ts';
+import { createLockEventStore } from '../storage/lock-event-store.ts';
+import { createHeartbeatStore } from '../storage/heartbeat-store.ts';
 import { resumeUnhandledRules } from './resume-rules.ts';
 import { createLogger } from '../log.ts';
 import type { IngestContext } from './context.ts';
@@ -24,7 +25,7 @@ describe('rules of events cut off by a crash', () => {
     const password = await t.provision('hh-crash', 'dev-crash');
     const ref = { householdId: 'hh-crash', deviceId: 'dev-crash', lockId: 'front' };
     const event = { seq: 7, ts: Date.now(), type: 'forced' as const };
-    await createLockEventWriter(t.hub.db)(ref, event, Date.now(), Date.now()); // stored, then "crash"
+    await createLockEventStore(t.hub.db).write(ref, event, Date.now(), Date.now()); // stored, then "crash"
     expect(await alertsOf('hh-crash')).toEqual([]);
 
     const c = await t.connect('dev-crash', password);
@@ -43,8 +44,8 @@ describe('rules of events cut off by a crash', () => {
     t = await startTestHub(undefined, {}, { now: () => now, ruleTimer: false });
     await t.provision('hh-sweep', 'dev-sweep');
     const ref = { householdId: 'hh-sweep', deviceId: 'dev-sweep', lockId: 'back' };
-    await createLockEventWriter(t.hub.db)(ref, { seq: 1, ts: now, type: 'tamper' }, now, now);
-    const ctx: IngestContext = { db: t.hub.db.kysely, settings: t.hub.settings, metrics: t.hub.metrics, rules: t.hub.rules, frames: discardFrames, writeLockEvent: createLockEventWriter(t.hub.db), now: () => now };
+    await createLockEventStore(t.hub.db).write(ref, { seq: 1, ts: now, type: 'tamper' }, now, now);
+    const ctx: IngestContext = { db: t.hub.db.kysely, settings: t.hub.settings, metrics: t.hub.metrics, rules: t.hub.rules, frames: discardFrames, lockEvents: createLockEventStore(t.hub.db), heartbeats: createHeartbeatStore(t.hub.db), now: () => now };
     const log = createLogger('silent');
 
     expect(await resumeUnhandledRules(ctx, log, 15_000)).toBe(0); // within the lease: another hub may be on it

@@ -1,11 +1,13 @@
-import { claimUnhandledEvents } from '../storage/events.ts';
+import { claimUnhandledEvents, releaseClaim } from '../storage/events.ts';
 import type { Logger } from '../log.ts';
 import type { IngestContext } from './context.ts';
 import { resumeStoredEvent } from './lock-event-rules.ts';
 
+const RESUME_GIVE_UP_MS = 86_400_000;
+
 /**
- * Finds lock events that were stored but whose rules never finished (the hub died in between)
- * and runs their rules. `leaseMs` leaves time to a hub that is still working on one (several
+ * Finds lock events that were stored but whose rules never finished (the hub died in between,
+ * or a rule failed) and runs their rules. `leaseMs` leaves time to a hub that is still working on one (several
  * hubs share the database in scale-out mode). Alerts are deduplicated by the database (one open
  * alert per kind, device and subject), so a rule that had half run raises nothing twice.
  */
@@ -13,10 +15,20 @@ export async function resumeUnhandledRules(ctx: IngestContext, log: Logger, leas
   const now = ctx.now();
   const rows = await claimUnhandledEvents(ctx.db, now - leaseMs, now);
   for (const row of rows) {
+    let done = false;
     try {
-      await resumeStoredEvent(ctx, row);
+      done = await resumeStoredEvent(ctx, row);
     } catch (err) {
       log.error({ err, eventId: row.id, deviceId: row.device_id }, 'resuming the rules of an event failed');
+    }
+    if (done) continue;
+    // A rule failed again: given back, the event is swept at the next tick (its failed rules are
+    // also retried in the background). After a day it is marked done, logged: a rule that
+    // always fails would otherwise run its event's other rules every tick for ever.
+    if (Number(row.received_at) > now - RESUME_GIVE_UP_MS) await releaseClaim(ctx.db, Number(row.id), now).catch(() => {});
+    else {
+      log.error({ eventId: row.id, deviceId: row.device_id }, 'rules of an event still failing after a day; given up');
+      await ctx.lockEvents.markRulesDone(Number(row.id), now).catch(() => {});
     }
   }
   if (rows.length) log.warn({ events: rows.length }, 'ran the rules of events a previous hub stored but never finished');

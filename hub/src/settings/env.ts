@@ -22,6 +22,7 @@ export const ENV_SETTINGS = [
   { env: 'KHOA_HTTP_PORT', path: ['http', 'port'], type: 'int' },
   { env: 'KHOA_DB_URL', path: ['db', 'url'], type: 'string' },
   { env: 'KHOA_DB_SCHEMA', path: ['db', 'schema'], type: 'string' },
+  { env: 'KHOA_DB_HUB_BUSY_TIMEOUT_MS', path: ['db', 'hubBusyTimeoutMs'], type: 'int' },
   { env: 'KHOA_PIPELINE_WORKERS', path: ['pipeline', 'workers'], type: 'int' },
   { env: 'KHOA_RULES_TICK_MS', path: ['rules', 'tickMs'], type: 'int' },
   { env: 'KHOA_RULES_RESUME_LEASE_MS', path: ['rules', 'resumeLeaseMs'], type: 'int' },

@@ -47,9 +47,14 @@ export function validateSettings(raw: unknown): Settings {
   const result = settingsValidator.check(raw);
   if (result.ok) return result.value;
   const jsonPath = String(result.error.context.path ?? '');
-  const path = jsonPath === '(root)' ? '' : jsonPath.replace(/^\//, '').replaceAll('/', '.');
-  const detail = result.error.message.slice(errorCatalogue.KHOA_ERR_CONFIG_INVALID.length + 2);
-  const unknown = detail.includes('additional properties') ? unknownKeyAt(raw, path) : undefined;
+  // JSON pointer to keys; a key may hold "/" (camera keys `device/camera`), written "~1".
+  const keys = jsonPath === '(root)' ? [] : jsonPath.replace(/^\//, '').split('/').map((k) => k.replaceAll('~1', '/').replaceAll('~0', '~'));
+  const path = keys.join('.');
+  // The validator words it with the JSON pointer (`/pipeline/cameras/a~1b/zones/0 must …`); an
+  // operator edits `pipeline.cameras["a/b"].zones[0]`, so the message names the dotted path.
+  const raw0 = result.error.message.slice(errorCatalogue.KHOA_ERR_CONFIG_INVALID.length + 2);
+  const detail = jsonPath && jsonPath !== '(root)' && raw0.startsWith(jsonPath) ? path + raw0.slice(jsonPath.length) : raw0;
+  const unknown = detail.includes('additional properties') ? unknownKeyAt(raw, keys) : undefined;
   const setting = unknown ? [path, unknown].filter(Boolean).join('.') : path || '(root)';
   const env = envNameOf(setting);
   const what = unknown ? `unknown setting "${setting}"` : detail;
@@ -57,12 +62,13 @@ export function validateSettings(raw: unknown): Settings {
 }
 
 /** Names the first key at `path` that the schema does not know, for a useful message. */
-function unknownKeyAt(raw: unknown, path: string): string | undefined {
+function unknownKeyAt(raw: unknown, keys: string[]): string | undefined {
   let value: unknown = raw;
   let schema: TSchema | undefined = SettingsSchema;
-  for (const key of path ? path.split('.') : []) {
+  for (const key of keys) {
     value = (value as Record<string, unknown>)[key];
-    schema = (schema?.properties as Record<string, TSchema> | undefined)?.[key];
+    // A record (per-camera settings) describes its values under patternProperties.
+    schema = (schema?.properties as Record<string, TSchema> | undefined)?.[key] ?? Object.values((schema?.patternProperties as Record<string, TSchema> | undefined) ?? {})[0];
   }
   const known = Object.keys((schema?.properties as object | undefined) ?? {});
   return isPlainObject(value) ? Object.keys(value).find((k) => !known.includes(k)) : undefined;

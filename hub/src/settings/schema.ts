@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { compile } from '@khoa/protocol';
+import { cameraConfigObject } from '../pipeline/config-schema.ts';
 
 /**
  * The hub's one configuration schema: every setting with its default, range and meaning.
@@ -80,7 +81,14 @@ export const SettingsSchema = Type.Object(
         url: Type.String({ default: '', description: 'empty: SQLite file dataDir/khoa.sqlite; sqlite:PATH; or postgres://…' }),
         /** PostgreSQL schema to use (created if missing); lets several hubs or test runs share a database. */
         schema: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$' })),
-        busyTimeoutMs: Type.Integer({ minimum: 0, default: 5000, description: 'SQLite busy_timeout' }),
+        busyTimeoutMs: Type.Integer({ minimum: 0, default: 5000, description: 'SQLite busy_timeout of the command-line tools: how long they wait for another process (the hub) to finish writing' }),
+        /**
+         * The running hub's SQLite busy_timeout. better-sqlite3 waits synchronously, so the whole
+         * hub (broker, console, /healthz) stands still while it waits for another process's write
+         * lock; past this the write fails, its publish is not acknowledged and the device resends,
+         * a failed alert is retried by the rules. The hub's own transactions take milliseconds.
+         */
+        hubBusyTimeoutMs: Type.Integer({ minimum: 0, default: 250, description: 'SQLite busy_timeout of the running hub (its event loop waits that long at most for another process\'s write lock)' }),
       },
       'storage',
     ),
@@ -92,9 +100,33 @@ export const SettingsSchema = Type.Object(
         /** Failed logins allowed per client id and per IP within the window before further tries are refused unchecked. */
         maxFailures: Type.Integer({ minimum: 1, default: 5 }),
         failureWindowMs: Type.Integer({ minimum: 1000, default: 60000 }),
+        /** First wait of a device+address after maxFailures; it doubles with each further failure. Also the address lock (4 × maxFailures). */
         lockoutMs: Type.Integer({ minimum: 0, default: 300000 }),
+        /** Longest wait of a device+address (the doubling stops here). */
+        maxLockoutMs: Type.Integer({ minimum: 0, default: 3600000 }),
+        /** Failures of one device id from addresses it never connected from, within deviceLockoutMs, before it is closed to such addresses for deviceLockoutMs (many addresses against one device). */
+        maxFailuresPerDevice: Type.Integer({ minimum: 1, default: 20 }),
+        deviceLockoutMs: Type.Integer({ minimum: 1000, default: 900000 }),
+        /** A successful connection makes its address familiar to the device this long: an attacker elsewhere cannot lock it out of there. */
+        trustedAddressMs: Type.Integer({ minimum: 0, default: 30 * 86400000 }),
       },
       'device authentication',
+    ),
+    login: obj(
+      {
+        /** Failed sign-ins of one account from one IP before that pair waits backoffBaseMs, doubling with each further failure up to lockoutMs. */
+        maxFailuresPerAccountIp: Type.Integer({ minimum: 1, default: 5 }),
+        backoffBaseMs: Type.Integer({ minimum: 0, default: 60000 }),
+        /** Failed sign-ins from one IP, whatever the account, within the window before that IP waits lockoutMs (password spraying). */
+        maxFailuresPerIp: Type.Integer({ minimum: 1, default: 20 }),
+        /** Failed sign-ins of one account from IPs it never signed in from, within the window, before it is closed to such IPs for lockoutMs (many addresses against one officer). IPs it signed in from keep working. */
+        maxFailuresPerAccount: Type.Integer({ minimum: 1, default: 20 }),
+        failureWindowMs: Type.Integer({ minimum: 1000, default: 900000 }),
+        lockoutMs: Type.Integer({ minimum: 0, default: 900000 }),
+        /** How long a successful sign-in keeps its IP familiar to the account. */
+        trustedIpMs: Type.Integer({ minimum: 0, default: 30 * 86400000 }),
+      },
+      'console and district sign-in brute-force limits',
     ),
     rules: obj(
       {
@@ -113,6 +145,18 @@ export const SettingsSchema = Type.Object(
         /** 0 turns frame analysis off: frames are still validated and counted, then dropped. */
         workers: Type.Integer({ minimum: 0, maximum: 16, default: 2, description: 'worker threads, one detector session each; more than the cores only adds contention' }),
         maxFrameAgeMs: Type.Integer({ minimum: 100, maximum: 60000, default: 2000, description: 'frames older than this when a worker frees up are dropped unanalysed (the newest frame of a camera wins)' }),
+        /** Every camera's motion sensitivity, masks, zones... unless `cameras` says otherwise; each field's default is in its description. */
+        cameraDefaults: cameraConfigObject({ default: {}, description: 'settings for every camera (fields as in `cameras`)' }),
+        /**
+         * Per camera, keyed `deviceId/cameraId` (the agent's device id and the camera id in its
+         * config): `{"agent-7/gate": {"zones": [[[0,0.5],[1,0.5],[1,1],[0,1]]], "sensitivity": 0.7}}`.
+         * Polygons are fractions of the frame; a polygon with no area or crossing edges stops the hub at start.
+         */
+        cameras: Type.Record(Type.String({ pattern: '^[^/\\s]+/[^/\\s]+$' }), cameraConfigObject(), {
+          default: {},
+          additionalProperties: false,
+          description: 'per-camera settings over cameraDefaults, keyed deviceId/cameraId',
+        }),
       },
       'frame pipeline: motion, person detection and tracking',
     ),

@@ -51,7 +51,7 @@ describe('settings', () => {
   it('names the variable of a bad value', () => {
     expect(failure(() => loadSettings({ env: { KHOA_MQTT_PORT: 'abc' } })).context).toMatchObject({ env: 'KHOA_MQTT_PORT', setting: 'mqtt.port' });
     const err = failure(() => loadSettings({ env: { KHOA_HTTP_PORT: '70000' } }));
-    expect(err.message).toMatch(/http\/port must be <= 65535 \(set by KHOA_HTTP_PORT\)/);
+    expect(err.message).toMatch(/http\.port must be <= 65535 \(set by KHOA_HTTP_PORT\)/);
     expect(failure(() => loadSettings({ env: { KHOA_LOG_LEVEL: 'loud' } })).context).toMatchObject({ env: 'KHOA_LOG_LEVEL' });
     expect(failure(() => loadSettings({ env: { KHOA_MQTT_TLS_PORT: '8883' } })).message).toMatch(/cert/);
   });

@@ -39,8 +39,14 @@ export async function setDeviceStatus(db: Kysely<Database>, id: string, status: 
   await db.updateTable('devices').set({ status, status_at: at, last_seen_at: at }).where('id', '=', id).execute();
 }
 
+/** Never moves last-seen backwards: on PostgreSQL two heartbeats in flight on two pool connections can commit out of order. */
 export async function markSeen(db: Kysely<Database>, id: string, at: number): Promise<void> {
-  await db.updateTable('devices').set({ last_seen_at: at }).where('id', '=', id).execute();
+  await db
+    .updateTable('devices')
+    .set({ last_seen_at: at })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', at)]))
+    .execute();
 }
 
 export async function setRegistration(db: Kysely<Database>, id: string, r: { agentVersion: string; platform?: string | undefined }, at: number): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { LockEvent } from '@khoa/protocol';
 import type { Database } from './tables.ts';
 
@@ -32,10 +32,34 @@ export async function getEventBySeq(db: Kysely<Database>, deviceId: string, seq:
 }
 
 /**
- * Claims up to `limit` events stored before `olderThan` whose rules never finished, marking
- * them done in the same statement so that two hubs sweeping at once do not both run them.
+ * Claims up to `limit` events whose rules never finished: stored before `olderThan`, or claimed
+ * by a sweep before `olderThan` that never finished them (its hub died while it ran their
+ * rules). A claim is `rules_done_at = -now`, in the same statement as the choice, so two hubs
+ * sweeping at once do not both take an event; it is not a mark of done (a positive time is),
+ * so a claim whose hub dies expires instead of leaving the event's alerts unraised for good.
  */
+export function claimUnhandledEventsQuery(db: Kysely<Database>, olderThan: number, now: number, limit = 100) {
+  const claimable = (eb: ExpressionBuilder<Database, 'events'>) =>
+    eb.or([eb.and([eb('rules_done_at', 'is', null), eb('received_at', '<', olderThan)]), eb.and([eb('rules_done_at', '<', 0), eb('rules_done_at', '>', -olderThan)])]);
+  // Two plain branches rather than the OR: SQLite uses the partial index events_rules_pending
+  // (migration 0005) only for a query that states one of its conditions as it is written.
+  const ids = db
+    .selectFrom('events')
+    .select('id')
+    .where('rules_done_at', 'is', null)
+    .where('received_at', '<', olderThan)
+    .unionAll(db.selectFrom('events').select('id').where('rules_done_at', '<', 0).where('rules_done_at', '>', -olderThan))
+    .orderBy('id')
+    .limit(limit);
+  return db.updateTable('events').set({ rules_done_at: -now }).where('id', 'in', ids).where(claimable).returningAll();
+}
+
+/** Runs claimUnhandledEventsQuery: the claimed events. */
 export async function claimUnhandledEvents(db: Kysely<Database>, olderThan: number, now: number, limit = 100) {
-  const ids = db.selectFrom('events').select('id').where('rules_done_at', 'is', null).where('received_at', '<', olderThan).orderBy('id').limit(limit);
-  return db.updateTable('events').set({ rules_done_at: now }).where('id', 'in', ids).where('rules_done_at', 'is', null).returningAll().execute();
+  return claimUnhandledEventsQuery(db, olderThan, now, limit).execute();
+}
+
+/** Gives back a claim made by claimUnhandledEvents at `claimedAt` (unless the event was marked since), so the next sweep takes it. */
+export async function releaseClaim(db: Kysely<Database>, eventId: number, claimedAt: number): Promise<void> {
+  await db.updateTable('events').set({ rules_done_at: null }).where('id', '=', eventId).where('rules_done_at', '=', -claimedAt).execute();
 }

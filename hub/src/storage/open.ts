@@ -23,7 +23,7 @@ export interface Db {
   where: string;
   /**
    * The better-sqlite3 handle under kysely (SQLite only), for the few statements on the
-   * broker's hot path that are worth preparing once (see lock-event-writer.ts).
+   * broker's hot path that are worth preparing once (see lock-event-store.ts).
    */
   native?: SqliteDatabase.Database;
   /** PostgreSQL schema the tables live in, when one is configured. */

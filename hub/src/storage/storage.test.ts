@@ -4,11 +4,13 @@ import { openDb, type Db } from './open.ts';
 import { addArea } from './areas.ts';
 import { addHousehold } from './households.ts';
 import { addDevice, getCredentials, revokeDevice } from './devices.ts';
-import { insertEvent } from './events.ts';
+import { claimUnhandledEvents, claimUnhandledEventsQuery, insertEvent } from './events.ts';
 import { insertAlert, listAlerts } from './alerts.ts';
 import { applyLockEvent, listInsecureLocks } from './locks.ts';
 import { isKhoaError } from '@khoa/protocol';
-import { createLockEventWriter } from './lock-event-writer.ts';
+import { groupCommitFor } from './group-commit.ts';
+import { createHeartbeatStore } from './heartbeat-store.ts';
+import { createLockEventStore } from './lock-event-store.ts';
 
 describe.each(dbTargets)('storage on $name', (target) => {
   let db: Db;
@@ -76,7 +78,8 @@ describe.each(dbTargets)('storage on $name', (target) => {
   });
 
   it('writes a lock event and its state change at once, keeping earlier state it does not change', async () => {
-    const write = createLockEventWriter(db);
+    const store = createLockEventStore(db);
+    const write = store.write.bind(store);
     const ref = { deviceId: 'agent-1', householdId: 'hh-1', lockId: 'gate' };
     const a = await write(ref, { seq: 100, ts: 5000, type: 'unlocked' }, 5001, 5000);
     expect(a).toMatchObject({ eventId: expect.any(Number), lock: { lock_state: 'unlocked', lock_state_at: 5000, door_state: null } });
@@ -87,6 +90,63 @@ describe.each(dbTargets)('storage on $name', (target) => {
     expect(await write(ref, { seq: 101, ts: 6000, type: 'battery', battery: 42 }, 9000, 9000)).toEqual({ eventId: null });
     const rows = await db.kysely.selectFrom('events').select('seq').where('lock_id', '=', 'gate').orderBy('seq').execute();
     expect(rows.map((r) => r.seq)).toEqual([100, 101, 102]);
+  });
+
+  it('stores concurrent lock events of many devices each once, fails only the bad one, and marks rules done', async () => {
+    const sizes: number[] = [];
+    const store = createLockEventStore(db, groupCommitFor(db, (n) => sizes.push(n)));
+    const ref = (lockId: string) => ({ deviceId: 'agent-1', householdId: 'hh-1', lockId });
+    const writes = Array.from({ length: 40 }, (_, i) => store.write(ref(`door-${i % 4}`), { seq: 1000 + i, ts: 100 + i, type: i % 2 ? 'locked' : 'unlocked' }, 200 + i, 100 + i));
+    // An unknown device breaks the events table's foreign key: only its own write may fail.
+    const bad = store.write({ deviceId: 'no-such-device', householdId: 'hh-1', lockId: 'x' }, { seq: 1, ts: 1, type: 'locked' }, 1, 1);
+    const replay = store.write(ref('door-0'), { seq: 1000, ts: 100, type: 'unlocked' }, 300, 300);
+    await expect(bad).rejects.toThrow(/FOREIGN KEY|foreign key/);
+    const results = await Promise.all(writes);
+    expect(await replay).toEqual({ eventId: null });
+    const ids = results.map((r) => r.eventId);
+    expect(new Set(ids).size).toBe(40);
+    expect(ids.every((id) => typeof id === 'number')).toBe(true);
+    // The last write of each lock decides its state: i = 36..39 are unlocked, locked, unlocked, locked.
+    const locks = await db.kysely.selectFrom('locks').select(['lock_id', 'lock_state']).where('lock_id', 'like', 'door-%').orderBy('lock_id').execute();
+    expect(locks.map((l) => l.lock_state)).toEqual(['unlocked', 'locked', 'unlocked', 'locked']);
+    await Promise.all(ids.map((id) => store.markRulesDone(id!, 999)));
+    const undone = await db.kysely.selectFrom('events').select('id').where('seq', '>=', 1000).where('rules_done_at', 'is', null).execute();
+    expect(undone).toEqual([]);
+    // SQLite batches what arrives in one turn; PostgreSQL writes one by one through kysely.
+    if (db.native) expect(Math.max(...sizes)).toBeGreaterThan(1);
+  });
+
+  it('sweeps unfinished events through the partial index, not a scan of every event', async () => {
+    const store = createLockEventStore(db);
+    const ref = { deviceId: 'agent-1', householdId: 'hh-1', lockId: 'sweep' };
+    const written = await Promise.all(Array.from({ length: 300 }, (_, i) => store.write(ref, { seq: 50_000 + i, ts: 10, type: 'locked' }, 10, 10)));
+    // All but one finished their rules; the one left is what a hub that died would leave.
+    await Promise.all(written.slice(1).map((w) => store.markRulesDone(w.eventId!, 11)));
+    const claimed = await claimUnhandledEvents(db.kysely, 1_000, 2_000);
+    expect(claimed.map((r) => Number(r.id))).toContain(written[0]!.eventId);
+    expect(claimed.every((r) => Number(r.rules_done_at) === -2_000)).toBe(true);
+    if (!db.native) return; // PostgreSQL plans by statistics; the index exists there too (migration 0005).
+    const q = claimUnhandledEventsQuery(db.kysely, 1_000, 3_000).compile();
+    const plan = db.native.prepare(`explain query plan ${q.sql}`).all(...(q.parameters as unknown[])) as Array<{ detail: string }>;
+    const scans = plan.map((p) => p.detail).filter((d) => /^SCAN events\b/.test(d));
+    expect(scans.length).toBeGreaterThan(0);
+    for (const d of scans) expect(d).toContain('USING INDEX events_rules_pending');
+  });
+
+  it('writes heartbeats: last seen, and the armed state only when given', async () => {
+    const hb = createHeartbeatStore(db);
+    const state = async () => ({
+      seen: Number((await db.kysely.selectFrom('devices').select('last_seen_at').where('id', '=', 'agent-1').executeTakeFirstOrThrow()).last_seen_at),
+      armed: Number((await db.kysely.selectFrom('households').select('armed').where('id', '=', 'hh-1').executeTakeFirstOrThrow()).armed),
+    });
+    await hb.seen('agent-1', 'hh-1', 123_000, true);
+    expect(await state()).toEqual({ seen: 123_000, armed: 1 });
+    await Promise.all([hb.seen('agent-1', 'hh-1', 124_000), hb.seen('agent-1', 'hh-1', 125_000)]);
+    // A late heartbeat (delivered after a newer one) does not move last-seen back.
+    await hb.seen('agent-1', 'hh-1', 124_500);
+    expect(await state()).toEqual({ seen: 125_000, armed: 1 });
+    await hb.seen('agent-1', 'hh-1', 126_000, false);
+    expect(await state()).toEqual({ seen: 126_000, armed: 0 });
   });
 
   it('revokes a device', async () => {

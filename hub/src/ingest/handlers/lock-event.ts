@@ -2,11 +2,10 @@ import { lockEventValidator } from '@khoa/protocol';
 import { getEventBySeq } from '../../storage/events.ts';
 import { resumeStoredEvent, runLockEventRules } from '../lock-event-rules.ts';
 import { parsePayload } from '../payload.ts';
+import { eventTimeOnHubClock } from '../clock-offset.ts';
 import type { Handler } from '../context.ts';
 
-// A Pi without a real-time clock may boot in 1970 before NTP answers; a device time that far
-// off would make "unlocked since" meaningless, so state changes then use the hub's clock.
-const MAX_BACKDATE_MS = 7 * 86_400_000;
+const SAME_EVENT_MS = 2000;
 
 /**
  * `…/lock/{lockId}/event`: validated, stored once per (device, seq) and applied to the lock's
@@ -16,18 +15,26 @@ const MAX_BACKDATE_MS = 7 * 86_400_000;
 export const handleLockEvent: Handler<'lock_event'> = async (ctx, msg) => {
   const event = parsePayload(lockEventValidator, msg.payload, ctx.settings.mqtt.maxJsonBytes);
   const ref = { deviceId: msg.who.deviceId, householdId: msg.who.householdId, lockId: msg.topic.lockId };
-  const at = event.ts <= msg.receivedAt && event.ts >= msg.receivedAt - MAX_BACKDATE_MS ? event.ts : msg.receivedAt;
-  const written = await ctx.writeLockEvent(ref, event, msg.receivedAt, at);
+  // State changes are timed on the hub's clock: a skewed agent must not make "unlocked since" hours off.
+  const at = eventTimeOnHubClock(msg.who, event.ts, msg.receivedAt);
+  const written = await ctx.lockEvents.write(ref, event, msg.receivedAt, at);
   if (written.eventId === null) {
+    const stored = await getEventBySeq(ctx.db, ref.deviceId, event.seq);
+    // A resend is the same event. A different one under a stored seq means the agent issued
+    // that seq twice (a data dir lost with its clock far behind): it cannot be stored under the
+    // key, and must not vanish as a "replay". Times are compared loosely: a reissued seq comes
+    // from a later run of the agent, seconds at least after the first.
+    if (stored && (stored.lock_id !== ref.lockId || stored.type !== event.type || Math.abs(Number(stored.device_ts) - event.ts) > SAME_EVENT_MS)) {
+      ctx.metrics.eventsSeqConflict.inc();
+      msg.log.error({ seq: event.seq, lockId: ref.lockId, type: event.type, ts: event.ts, stored: { lockId: stored.lock_id, type: stored.type, ts: Number(stored.device_ts) } }, 'agent reused a seq for a different event; it is not stored');
+      return;
+    }
     ctx.metrics.eventsDuplicate.inc();
     msg.log.debug({ seq: event.seq }, 'replayed event already stored');
     // With the embedded broker this hub is the only one handling the device, one message at a
     // time: a stored copy whose rules never finished was cut off by a crash, so finish it now.
     // With an external broker another hub may still be on it; the periodic sweep takes those.
-    if (!ctx.settings.mqtt.external) {
-      const stored = await getEventBySeq(ctx.db, ref.deviceId, event.seq);
-      if (stored && stored.rules_done_at === null) await resumeStoredEvent(ctx, stored);
-    }
+    if (!ctx.settings.mqtt.external && stored && stored.rules_done_at === null) await resumeStoredEvent(ctx, stored);
     return;
   }
   ctx.metrics.eventsStored.inc();

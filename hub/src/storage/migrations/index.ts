@@ -4,6 +4,7 @@ import { initial } from './0001-initial.ts';
 import { accounts } from './0002-accounts.ts';
 import { coverage } from './0003-coverage.ts';
 import { rulesDone } from './0004-rules-done.ts';
+import { rulesPendingIndex } from './0005-rules-pending-index.ts';
 
 /**
  * Every migration in order, in code (no directory scan, so it works the same from a bundle).
@@ -15,6 +16,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0002-accounts': accounts(dialect),
     '0003-coverage': coverage(dialect),
     '0004-rules-done': rulesDone(dialect),
+    '0005-rules-pending-index': rulesPendingIndex(),
   };
   return { getMigrations: async () => all };
 }

@@ -1,7 +1,8 @@
 import type { LockEvent } from '@khoa/protocol';
 import type { Db } from './open.ts';
 import type { Lock } from './tables.ts';
-import { insertEvent } from './events.ts';
+import { insertEvent, markRulesDone } from './events.ts';
+import { groupCommitFor, type GroupCommit } from './group-commit.ts';
 import { applyLockEvent, lockStateChange } from './locks.ts';
 
 export interface LockEventRef {
@@ -13,27 +14,34 @@ export interface LockEventRef {
 /** The result of storing one lock event: its id and the lock after it, or `eventId: null` for a replay. */
 export type WriteResult = { eventId: number; lock: Lock | undefined } | { eventId: null };
 
+/** The lock-event writes on the broker's path before the PUBACK. */
+export interface LockEventStore {
+  /** Stores a lock event and applies it to the lock's state, atomically. */
+  write(ref: LockEventRef, ev: LockEvent, receivedAt: number, stateAt: number): Promise<WriteResult>;
+  /** Marks that the rules have run for a stored event (see migration 0004). */
+  markRulesDone(eventId: number, at: number): Promise<void>;
+}
+
 /**
- * Stores a lock event and applies it to the lock's state, atomically: the one write every lock
- * event makes, on the broker's path before the PUBACK.
- *
- * On SQLite the two statements are prepared once on the native handle and run in one native
- * transaction: kysely builds, compiles and prepares every query anew, which made up most of
- * the cost of an event (~150 µs of ~170 µs). The statements run while holding kysely's
- * connection, so they never slip into a transaction kysely has open on the same handle.
- * PostgreSQL goes through kysely (the network round trip dominates there anyway).
+ * On SQLite the statements are prepared once on the native handle and run in group commits
+ * (group-commit.ts): kysely builds, compiles and prepares every query anew, which made up most
+ * of an event's cost, and one commit per event cost more than its statements. PostgreSQL goes
+ * through kysely (the network round trip dominates there anyway).
  */
-export function createLockEventWriter(db: Db): (ref: LockEventRef, ev: LockEvent, receivedAt: number, stateAt: number) => Promise<WriteResult> {
+export function createLockEventStore(db: Db, group: GroupCommit | undefined = groupCommitFor(db)): LockEventStore {
   const native = db.native;
-  if (!native) {
-    // One transaction: an event stored without its state change would, once resent, be a
-    // "replay" and its state change would never be applied.
-    return (ref, ev, receivedAt, stateAt) =>
-      db.kysely.transaction().execute(async (tx): Promise<WriteResult> => {
-        const eventId = await insertEvent(tx, ref, ev, receivedAt);
-        if (eventId === null) return { eventId: null };
-        return { eventId, lock: await applyLockEvent(tx, ref, ev, stateAt) };
-      });
+  if (!native || !group) {
+    return {
+      // One transaction: an event stored without its state change would, once resent, be a
+      // "replay" and its state change would never be applied.
+      write: (ref, ev, receivedAt, stateAt) =>
+        db.kysely.transaction().execute(async (tx): Promise<WriteResult> => {
+          const eventId = await insertEvent(tx, ref, ev, receivedAt);
+          if (eventId === null) return { eventId: null };
+          return { eventId, lock: await applyLockEvent(tx, ref, ev, stateAt) };
+        }),
+      markRulesDone: (eventId, at) => markRulesDone(db.kysely, eventId, at),
+    };
   }
   const insert = native.prepare<unknown[], { id: number }>(
     `insert into events (device_id, household_id, lock_id, seq, type, battery, failures, source, device_ts, received_at)
@@ -52,7 +60,9 @@ export function createLockEventWriter(db: Db): (ref: LockEventRef, ev: LockEvent
        updated_at = excluded.updated_at
      returning *`,
   );
-  const write = native.transaction((ref: LockEventRef, ev: LockEvent, receivedAt: number, stateAt: number): WriteResult => {
+  const markDone = native.prepare('update events set rules_done_at = ? where id = ?');
+  // Both statements of an event run in the same group transaction, so they land together.
+  const writeOne = (ref: LockEventRef, ev: LockEvent, receivedAt: number, stateAt: number): WriteResult => {
     const row = insert.get(ref.deviceId, ref.householdId, ref.lockId, ev.seq, ev.type, ev.battery ?? null, ev.failures ?? null, ev.source ?? null, ev.ts, receivedAt);
     if (!row) return { eventId: null };
     const change = lockStateChange(ev.type);
@@ -63,6 +73,9 @@ export function createLockEventWriter(db: Db): (ref: LockEventRef, ev: LockEvent
       ev.battery ?? null, stateAt,
     );
     return { eventId: row.id, lock };
-  });
-  return (ref, ev, receivedAt, stateAt) => db.kysely.connection().execute(async () => write(ref, ev, receivedAt, stateAt));
+  };
+  return {
+    write: (ref, ev, receivedAt, stateAt) => group.run(() => writeOne(ref, ev, receivedAt, stateAt)),
+    markRulesDone: (eventId, at) => group.run(() => void markDone.run(at, eventId)),
+  };
 }

@@ -1,0 +1,99 @@
+import type SqliteDatabase from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import { isDatabaseBusy } from './busy.ts';
+import type { Db } from './open.ts';
+
+interface Op {
+  run: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Group commit for the broker's hot path on SQLite: the writes that arrive while the event
+ * loop is busy are run in one transaction, in arrival order, on the next turn.
+ *
+ * Each lock event is a few microseconds of statements but a commit costs more than all of them
+ * together (the WAL frame write and the lock dance), so 32 devices publishing at once paid 32
+ * commits where one does. Every caller still gets its own result only after the commit, so a
+ * PUBACK never promises a write that a crash could lose.
+ *
+ * The ops are plain synchronous functions over prepared statements. When one throws, the
+ * whole batch is rolled back and each op is run again alone, so one bad write fails only its
+ * own caller. Not when the database is busy (another process holds the lock): running them
+ * one by one would wait busy_timeout once per op with the event loop blocked, so the whole
+ * batch fails at once and the devices resend.
+ */
+export class GroupCommit {
+  #queue: Op[] = [];
+  #scheduled = false;
+  readonly #batch: (ops: Op[]) => unknown[];
+  readonly #single: (op: Op) => unknown;
+
+  constructor(
+    native: SqliteDatabase.Database,
+    // Kysely serialises its own use of the handle; holding its connection while a batch runs
+    // keeps a batch from landing inside a transaction kysely has open (e.g. an alert's).
+    private readonly kysely: Kysely<unknown>,
+    private readonly onBatch?: (size: number) => void,
+  ) {
+    this.#batch = native.transaction((ops: Op[]) => ops.map((op) => op.run()));
+    this.#single = native.transaction((op: Op) => op.run());
+  }
+
+  /** Runs `fn` inside the next group transaction and resolves with its result once committed. */
+  run<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
+      if (this.#scheduled) return;
+      this.#scheduled = true;
+      // setImmediate, not a microtask: the sockets' pending data is parsed first, so the
+      // publishes of every device that sent in this turn join the batch.
+      setImmediate(() => void this.#flush());
+    });
+  }
+
+  async #flush(): Promise<void> {
+    await this.kysely.connection().execute(async () => {
+      // Taken inside the connection: ops queued while waiting for it join this batch.
+      const ops = this.#queue;
+      this.#queue = [];
+      this.#scheduled = false;
+      if (ops.length === 0) return;
+      this.onBatch?.(ops.length);
+      let results: unknown[];
+      try {
+        results = this.#batch(ops);
+      } catch (err) {
+        if (ops.length === 1 || isDatabaseBusy(err)) {
+          for (const op of ops) op.reject(err);
+          return;
+        }
+        for (const op of ops) {
+          try {
+            op.resolve(this.#single(op));
+          } catch (e) {
+            op.reject(e);
+          }
+        }
+        return;
+      }
+      ops.forEach((op, i) => op.resolve(results[i]));
+    }).catch((err: unknown) => {
+      // The connection itself failed (database closed): nothing ran, every waiting op fails.
+      const ops = this.#queue;
+      this.#queue = [];
+      this.#scheduled = false;
+      for (const op of ops) op.reject(err);
+    });
+  }
+}
+
+/**
+ * The group commit the hot-path stores share on SQLite (one per hub, so lock events and
+ * heartbeats of the same turn land in one transaction), or undefined on PostgreSQL, where
+ * each write is its own round trip through kysely.
+ */
+export function groupCommitFor(db: Db, onBatch?: (size: number) => void): GroupCommit | undefined {
+  return db.native ? new GroupCommit(db.native, db.kysely as never, onBatch) : undefined;
+}
