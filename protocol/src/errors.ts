@@ -23,6 +23,7 @@ export const errorCatalogue = {
   KHOA_ERR_AREA_UNKNOWN: 'area is not registered',
   // storage
   KHOA_ERR_STORAGE: 'storage failed',
+  KHOA_ERR_STORAGE_BUSY: 'the database is busy (another program is writing to it); try again in a moment',
   // pipeline: frames, motion, detection
   KHOA_ERR_IMAGE_DECODE: 'image cannot be decoded',
   KHOA_ERR_IMAGE_TOO_LARGE: 'image dimensions are larger than allowed',
@@ -67,6 +68,7 @@ export const httpStatusOf: Partial<Record<KhoaErrorCode, number>> = {
   KHOA_ERR_DEVICE_EXISTS: 409,
   KHOA_ERR_HTTP_CONFLICT: 409,
   KHOA_ERR_HTTP_RATE_LIMITED: 429,
+  KHOA_ERR_STORAGE_BUSY: 503,
 };
 
 export class KhoaError extends Error {

@@ -117,15 +117,31 @@ async function act(id, action, body = {}) {
   }
 }
 
-/** The hub's detail line: free text, or JSON facts from the pipeline (score, box, track). */
-function detailText(detail) {
+/**
+ * The hub's detail line in the reader's language: the hub stores facts (JSON, see the
+ * protocol's AlertFacts), the words are here. Free text (tips, older alerts) is shown as is.
+ */
+function detailText(kind, detail) {
+  let f;
   try {
-    const d = JSON.parse(detail);
-    if (d && typeof d.score === 'number') return t('detail.score', { pct: Math.round(d.score * 100) });
+    f = detail && detail[0] === '{' ? JSON.parse(detail) : null;
   } catch {
-    // plain text
+    f = null;
   }
-  return detail;
+  if (!f || typeof f !== 'object') return detail;
+  if (typeof f.score === 'number') return t('detail.score', { pct: Math.round(f.score * 100) });
+  const vars = {
+    ...f,
+    what: f.event ? t(`event.${f.event}`) : f.state ? t(`facts.state.${f.state}`) : '',
+    since: typeof f.since === 'number' ? clock(f.since) : '',
+  };
+  const key = f.via ? `facts.${kind}.${f.via}` : `facts.${kind}`;
+  const text = t(key, vars);
+  if (text === key) return detail;
+  // A camera's own error words are technical and untranslated: kept, after the sentence; a
+  // household's note is theirs, quoted.
+  const tail = [f.reason ? ` (${f.reason})` : '', f.note ? `: “${f.note}”` : ''].join('');
+  return text + tail;
 }
 
 /** While the household shares a camera, its latest frame refreshes every few seconds. */
@@ -174,7 +190,7 @@ async function openDetail(id) {
   $('detail').replaceChildren(...[
     h('button', { type: 'button', className: 'btn ghost back-to-list', textContent: t('detail.back'), onclick: () => $('console').classList.remove('has-detail') }),
     h('div', { className: 'head' }, h('h2', { textContent: t(`kind.${a.kind}`) }), h('span', { className: `badge st-${a.status}`, id: 'detail-status', textContent: t(`status.${a.status}`) }), a.overdue ? h('span', { className: 'badge overdue', textContent: t('overdue') }) : null),
-    a.detail ? h('p', { className: 'muted', textContent: detailText(a.detail) }) : null,
+    a.detail ? h('p', { className: 'muted', id: 'detail-text', textContent: detailText(a.kind, a.detail) }) : null,
     d.sharedUntil ? h('p', { className: 'notice', textContent: t('detail.shared', { time: clock(d.sharedUntil) }) }) : null,
     d.sharedUntil ? sharedView(id) : null,
     snapshot,
@@ -193,7 +209,7 @@ async function openDetail(id) {
     } })),
     h('div', { className: 'cols spaced' },
       h('div', {}, h('h3', { textContent: t('detail.history') }), h('ul', { className: 'timeline', id: 'history' },
-        ...d.history.map((x) => h('li', {}, timeEl(x.at), h('strong', { textContent: t(`status.${x.toStatus}`) }), ` · ${x.by}${x.note ? ` · ${x.note}` : ''}`)),
+        ...d.history.map((x) => h('li', {}, timeEl(x.at), h('strong', { textContent: t(`status.${x.toStatus}`) }), ` · ${x.by}${x.note ? ` · ${x.by === 'hub' ? detailText(a.kind, x.note) : x.note}` : ''}`)),
         ...d.notes.map((n) => h('li', {}, timeEl(n.at), h('strong', { textContent: t('detail.notes') }), ` · ${n.by}: ${n.text}`)))),
       h('div', {}, h('h3', { textContent: t('detail.events') }), d.events.length
         ? h('ul', { className: 'timeline' }, ...d.events.map((e) => h('li', {}, timeEl(e.at), h('strong', { textContent: t(`event.${e.type}`) }), ` · ${e.lockId}${e.battery != null ? ` · ${e.battery}%` : ''}`)))

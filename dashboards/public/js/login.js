@@ -5,6 +5,10 @@ applyI18n();
 langSwitcher(document.getElementById('lang'));
 
 const loginForm = document.getElementById('login-form');
+// Over plain HTTP beyond this machine the password crosses the network readable by anyone on it.
+if (location.protocol === 'http:' && !/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(location.hostname)) {
+  document.getElementById('insecure-note').classList.remove('hidden');
+}
 const pwForm = document.getElementById('password-form');
 const params = new window.URLSearchParams(location.search);
 

@@ -1,6 +1,7 @@
 import { listOfflineSince } from '../storage/devices.ts';
 import { hasAlertSince } from '../storage/alerts.ts';
 import type { Rule } from './types.ts';
+import { factsDetail } from '@khoa/protocol';
 
 /**
  * An agent whose Last Will (or clean `offline`) is older than settings.rules.agentOfflineGraceMs.
@@ -15,7 +16,7 @@ export const agentOffline: Rule = {
       // Once per outage: not again after the police closed it while the agent is still down.
       if (await hasAlertSince(ctx.db, { kind: 'agent_offline', deviceId: d.id, subject: '' }, d.status_at ?? 0)) continue;
       const minutes = Math.round((now - (d.status_at ?? now)) / 60_000);
-      await ctx.raise({ kind: 'agent_offline', householdId: d.household_id, deviceId: d.id, detail: `agent offline for ${minutes} min` });
+      await ctx.raise({ kind: 'agent_offline', householdId: d.household_id, deviceId: d.id, detail: factsDetail({ minutes }) });
     }
   },
 };

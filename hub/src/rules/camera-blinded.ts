@@ -1,4 +1,5 @@
 import type { Rule } from './types.ts';
+import { factsDetail } from '@khoa/protocol';
 
 /** Frames arrive but show nothing: covered, sprayed or turned to a wall. */
 export const cameraBlinded: Rule = {
@@ -6,7 +7,7 @@ export const cameraBlinded: Rule = {
   on: {
     async camera_state(i, ctx) {
       if (i.state.state !== 'blinded') return;
-      await ctx.raise({ kind: 'camera_blinded', householdId: i.householdId, deviceId: i.deviceId, subject: i.cameraId, detail: i.state.detail ?? `camera ${i.cameraId} blinded` });
+      await ctx.raise({ kind: 'camera_blinded', householdId: i.householdId, deviceId: i.deviceId, subject: i.cameraId, detail: factsDetail({ camera: i.cameraId, ...(i.state.detail ? { reason: i.state.detail } : {}) }) });
     },
   },
 };

@@ -16,14 +16,21 @@ export class RuleEngine {
     private readonly metrics: Metrics,
   ) {}
 
-  /** Feeds one input to every rule that handles its kind. Never rejects. */
-  async dispatch(input: RuleInput): Promise<void> {
+  /**
+   * Feeds one input to every rule that handles its kind (or only to the rules named in `only`).
+   * Never rejects; resolves to the names of the rules that failed, so a caller can run them
+   * again rather than take the input as handled.
+   */
+  async dispatch(input: RuleInput, only?: ReadonlySet<string>): Promise<string[]> {
+    const failed: string[] = [];
     await Promise.all(
-      this.rules.map((rule) => {
+      this.rules.map(async (rule) => {
+        if (only && !only.has(rule.name)) return;
         const handler = rule.on?.[input.kind] as ((i: RuleInput, c: RuleContext) => Promise<void> | void) | undefined;
-        return handler ? this.#isolated(rule, input.kind, () => handler(input, this.ctx)) : undefined;
+        if (handler && !(await this.#isolated(rule, input.kind, () => handler(input, this.ctx)))) failed.push(rule.name);
       }),
     );
+    return failed;
   }
 
   /** Evaluates the time-based rules once. Never rejects; overlapping calls share one run. */
@@ -47,12 +54,15 @@ export class RuleEngine {
     await this.#ticking;
   }
 
-  async #isolated(rule: Rule, what: string, run: () => Promise<void> | void): Promise<void> {
+  /** Runs one rule's handler; false when it threw (counted and logged). */
+  async #isolated(rule: Rule, what: string, run: () => Promise<void> | void): Promise<boolean> {
     try {
       await run();
+      return true;
     } catch (err) {
       this.metrics.ruleFailures.inc({ rule: rule.name });
       this.ctx.log.error({ err, rule: rule.name, input: what }, 'rule failed; other rules unaffected');
+      return false;
     }
   }
 }

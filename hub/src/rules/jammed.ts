@@ -1,4 +1,5 @@
 import type { Rule } from './types.ts';
+import { factsDetail } from '@khoa/protocol';
 
 /** The bolt could not move: the door may be left unsecured. */
 export const jammed: Rule = {
@@ -6,7 +7,7 @@ export const jammed: Rule = {
   on: {
     async lock_event(i, ctx) {
       if (i.event.type !== 'jammed') return;
-      await ctx.raise({ kind: 'jammed', householdId: i.householdId, deviceId: i.deviceId, subject: i.lockId, sourceEventId: i.eventId, detail: `lock ${i.lockId} jammed` });
+      await ctx.raise({ kind: 'jammed', householdId: i.householdId, deviceId: i.deviceId, subject: i.lockId, sourceEventId: i.eventId, detail: factsDetail({ lock: i.lockId }) });
     },
   },
 };

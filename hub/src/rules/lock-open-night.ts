@@ -2,6 +2,7 @@ import { listInsecureLocks } from '../storage/locks.ts';
 import { hasAlertSince } from '../storage/alerts.ts';
 import { nightStartedAt } from './night.ts';
 import type { Rule } from './types.ts';
+import { factsDetail } from '@khoa/protocol';
 
 /**
  * A lock still unlocked (or its door still open) settings.rules.lockOpenNightMinutes into the
@@ -22,8 +23,8 @@ export const lockOpenNight: Rule = {
       if (now - from < graceMs) continue;
       // Once per night and opening: not again after the police closed it while still open.
       if (await hasAlertSince(ctx.db, { kind: 'lock_open_night', deviceId: l.device_id, subject: l.lock_id }, from)) continue;
-      const what = l.lock_state === 'unlocked' ? 'unlocked' : 'door open';
-      await ctx.raise({ kind: 'lock_open_night', householdId: l.household_id, deviceId: l.device_id, subject: l.lock_id, detail: `${l.lock_id} ${what} at night since ${new Date(since).toISOString()}` });
+      const state = l.lock_state === 'unlocked' ? 'unlocked' : 'door_open';
+      await ctx.raise({ kind: 'lock_open_night', householdId: l.household_id, deviceId: l.device_id, subject: l.lock_id, detail: factsDetail({ lock: l.lock_id, state, since }) });
     }
   },
 };

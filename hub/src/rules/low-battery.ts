@@ -1,4 +1,5 @@
 import type { Rule } from './types.ts';
+import { factsDetail } from '@khoa/protocol';
 
 /**
  * A lock's battery at or below settings.rules.lowBatteryPercent. Any event may carry a battery
@@ -10,7 +11,7 @@ export const lowBattery: Rule = {
     async lock_event(i, ctx) {
       const level = i.event.battery;
       if (level === undefined || level > ctx.settings.lowBatteryPercent) return;
-      await ctx.raise({ kind: 'low_battery', householdId: i.householdId, deviceId: i.deviceId, subject: i.lockId, sourceEventId: i.eventId, detail: `battery ${level}% on ${i.lockId}` });
+      await ctx.raise({ kind: 'low_battery', householdId: i.householdId, deviceId: i.deviceId, subject: i.lockId, sourceEventId: i.eventId, detail: factsDetail({ lock: i.lockId, battery: level }) });
     },
   },
 };

@@ -1,4 +1,5 @@
 import type { Rule } from './types.ts';
+import { factsDetail } from '@khoa/protocol';
 
 /** Panic button on a keyring or lock. */
 export const sos: Rule = {
@@ -6,7 +7,7 @@ export const sos: Rule = {
   on: {
     async lock_event(i, ctx) {
       if (i.event.type !== 'sos') return;
-      await ctx.raise({ kind: 'sos', householdId: i.householdId, deviceId: i.deviceId, subject: i.lockId, sourceEventId: i.eventId, detail: `SOS from ${i.lockId}` });
+      await ctx.raise({ kind: 'sos', householdId: i.householdId, deviceId: i.deviceId, subject: i.lockId, sourceEventId: i.eventId, detail: factsDetail({ lock: i.lockId }) });
     },
   },
 };

@@ -1,4 +1,5 @@
 import type { Rule } from './types.ts';
+import { factsDetail } from '@khoa/protocol';
 
 /** A sensor's enclosure was opened or the sensor removed. */
 export const tamper: Rule = {
@@ -6,7 +7,7 @@ export const tamper: Rule = {
   on: {
     async lock_event(i, ctx) {
       if (i.event.type !== 'tamper') return;
-      await ctx.raise({ kind: 'tamper', householdId: i.householdId, deviceId: i.deviceId, subject: i.lockId, sourceEventId: i.eventId, detail: `lock ${i.lockId} reported tamper` });
+      await ctx.raise({ kind: 'tamper', householdId: i.householdId, deviceId: i.deviceId, subject: i.lockId, sourceEventId: i.eventId, detail: factsDetail({ lock: i.lockId }) });
     },
   },
 };

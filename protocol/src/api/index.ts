@@ -7,3 +7,4 @@ export * from './household.ts';
 export * from './advisories.ts';
 export * from './survey.ts';
 export * from './users.ts';
+export * from './alert-facts.ts';
