@@ -8,7 +8,7 @@ import {
 import { createTracker, defaultTrackerConfig, type Track, type Tracker, type TrackerConfig } from './track/index.ts';
 import { planRegions, wholeFrameTiles, defaultRegionOptions } from './detect/regions.ts';
 import type { DetectRunner } from './detect/runner.ts';
-import { renderSnapshot, type PersonAlert } from './alert/index.ts';
+import { renderSnapshot, snapshotBoxes, type PersonAlert } from './alert/index.ts';
 
 /** Per-camera settings; every field optional in input, defaults below. */
 export interface CameraConfig {
@@ -56,7 +56,11 @@ export function resolveCameraConfig(c: CameraConfigInput = {}): CameraConfig {
 }
 
 export interface StageTimings {
-  /** Header, grey plane and (when searched) RGB decoding. */
+  /**
+   * Time this frame waited for its decoded pixels (header check, JPEG to RGB). When the worker
+   * started the decode while the previous frame was in inference, only what was left of it:
+   * the decode's own time cannot be seen from JS then (its end waits for the blocked thread).
+   */
   decode: number;
   motion: number;
   /** Region sampling + inference + output decoding. */
@@ -91,8 +95,21 @@ export interface FrameInput {
   jpeg?: Uint8Array;
   /** Pixels already decoded (video via ffmpeg, still images); used when there is no `jpeg`. */
   frame?: DecodedFrame;
+  /** The decode of `jpeg`, already under way (see `startDecode`). */
+  decoding?: Promise<DecodedFrame>;
   /** `still`: no motion history, search the whole image. */
   mode?: 'video' | 'still';
+}
+
+/**
+ * Starts decoding a frame: libvips works on libuv's threads, so the caller's thread is free
+ * meanwhile (a worker starts the next frame's decode, then runs the current frame's model).
+ * The promise never rejects unobserved: `analyze` awaits it and reports its error.
+ */
+export function startDecode(jpeg: Uint8Array, limits: DecodeLimits = defaultDecodeLimits): Promise<DecodedFrame> {
+  const p = probeImage(jpeg, limits).then((probe) => decodeImage(jpeg, limits, probe));
+  p.catch(() => undefined);
+  return p;
 }
 
 const scaleBox = (b: Box, s: number): Box => [b[0] * s, b[1] * s, b[2] * s, b[3] * s];
@@ -128,11 +145,14 @@ export class CameraAnalyzer {
     const still = input.mode === 'still';
 
     // One decode per frame (shrunk on load only past maxDecodeWidth), then motion on a small
-    // greyscale plane made from those pixels. Measured here: a separate DCT-scaled grey decode
-    // costs about what the full decode does at 360p-720p (libvips' per-call overhead dominates),
-    // so decoding twice only pays off on frames that are never searched, and loses on the rest.
+    // greyscale plane made from those pixels. Measured here (vtest at 720p, sharp 0.35): full
+    // decode 3.8-5.2 ms; DCT-scaled 1/2 is no cheaper (libjpeg's reduced IDCT has no SIMD path
+    // and sharp always resizes after it), 1/4 and 1/8 cost 2.8 and 2.4 ms (entropy decoding
+    // stays whole). So decoding at the scale the regions allow saves nothing below 1080p, and a
+    // separate tiny decode for motion only pays on frames that are never searched; a plane made
+    // from one source and then another would differ at edges and read as motion.
     let t = performance.now();
-    const frame = input.frame ?? (await decodeImage(jpeg!, this.limits, await probeImage(jpeg!, this.limits)));
+    const frame = input.frame ?? (await (input.decoding ?? startDecode(jpeg!, this.limits)));
     const W = frame.sourceWidth, H = frame.sourceHeight;
     const decodeMs = performance.now() - t;
     let m: MotionResult | undefined;
@@ -174,9 +194,10 @@ export class CameraAnalyzer {
     t = performance.now();
     const personAlerts: PersonAlert[] = [];
     for (const a of alerts) {
-      const boxes = tracks.filter((tr) => tr.lastSeen === ts).map((tr) => ({ box: tr.box, label: `${tr.label} ${tr.score.toFixed(2)}`, primary: tr.id === a.id }));
-      // Draw on the JPEG as received when there is one (source pixels); else on the pixels.
-      const snapshot = jpeg
+      const boxes = snapshotBoxes(tracks, a, ts);
+      // On the decoded pixels when they are the source's own (no second decode); on the JPEG
+      // as received when the decode was shrunk, so the snapshot keeps the camera's resolution.
+      const snapshot = jpeg && frame.scale !== 1
         ? await renderSnapshot({ jpeg, width: W, height: H }, boxes)
         : await renderSnapshot({ raw: frame }, boxes.map((b) => ({ ...b, box: scaleBox(b.box, 1 / frame.scale) })));
       personAlerts.push({ cameraId: this.cameraId, trackId: a.id, score: a.score, box: a.box, ts, ...(input.seq !== undefined && { seq: input.seq }), snapshot });

@@ -7,7 +7,7 @@ import type { DetectorChoice } from './detect/load.ts';
 import { defaultDecodeLimits, type DecodeLimits } from './frames/decode.ts';
 import { pipelineMetrics, type PipelineMetrics } from './metrics.ts';
 import { WorkerPool } from './pool/worker-pool.ts';
-import { cameraConfigValidator } from './config-schema.ts';
+import { assertCameraConfig } from './config-schema.ts';
 import type { WireAlert, WireResult } from './pool/messages.ts';
 import type { PersonAlert } from './alert/index.ts';
 import type { Box, Detection } from './types.ts';
@@ -26,6 +26,11 @@ export interface PipelineOptions {
   maxBatch?: number;
   /** Frames kept per camera while its worker is busy; the newest win (default 1). */
   queueDepth?: number;
+  /**
+   * Frames a worker holds at once (default 2): the second one's JPEG decode runs while the
+   * first one is in inference. 1 decodes and infers strictly in turn (for comparison).
+   */
+  framesPerWorker?: number;
   /** Frames that waited longer than this are dropped unanalysed (default 2000 ms). */
   maxFrameAgeMs?: number;
   /** Larger JPEGs are refused before decoding (default protocol FRAME_MAX_BYTES). */
@@ -33,6 +38,12 @@ export interface PipelineOptions {
   decode?: Partial<DecodeLimits>;
   /** Settings for every camera not configured with `configureCamera`. */
   cameraDefaults?: CameraConfigInput;
+  /**
+   * Settings of particular cameras (zones, masks, sensitivity...), over `cameraDefaults`, by
+   * `deviceId/cameraId` for frames the hub offers, or by the id given to `submit`. Applied when
+   * the camera's first frame arrives; the hub's `pipeline.cameras` setting.
+   */
+  cameras?: Record<string, CameraConfigInput>;
   /** prom-client registry for the pipeline's metrics (default: prom-client's global registry). */
   registry?: Registry;
   now?: () => number;
@@ -121,13 +132,31 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
+/**
+ * A camera's settings over the defaults: key by key, and within `motion` and `tracker` too, so
+ * a camera that sets only `motion.blindedAfterMs` keeps the default sensitivity. The shorthands
+ * (`sensitivity`, `masks`, `zones`) are folded into their nested places first, so the camera's
+ * value wins whichever of the two forms either side used.
+ */
+function withDefaults(defaults: CameraConfigInput | undefined, own: CameraConfigInput | undefined): CameraConfigInput {
+  const fold = ({ sensitivity, masks, zones, motion, tracker, ...rest }: CameraConfigInput = {}): CameraConfigInput => ({
+    ...rest,
+    motion: { ...motion, ...(sensitivity !== undefined && { sensitivity }), ...(masks && { masks }) },
+    tracker: { ...tracker, ...(zones && { zones }) },
+  });
+  const d = fold(defaults), o = fold(own);
+  return { ...d, ...o, motion: { ...d.motion, ...o.motion }, tracker: { ...d.tracker, ...o.tracker } };
+}
+
 /** Camera key for frames offered by the hub's ingest. */
 export const cameraKey = (o: { householdId: string; deviceId: string; cameraId: string }): string => `${o.householdId}/${o.deviceId}/${o.cameraId}`;
 
 /** Starts the frame pipeline: a worker pool with the detector loaded in each worker. */
 export function createPipeline(options: PipelineOptions = {}): Pipeline {
-  if (options.cameraDefaults) cameraConfigValidator.assert(structuredClone(options.cameraDefaults));
-  for (const [name, v, min, max] of [['workers', options.workers, 1, 64], ['maxBatch', options.maxBatch, 1, 32], ['queueDepth', options.queueDepth, 1, 100]] as const) {
+  // All checked before any worker starts: a bad zone is a start-up error, not a silent no-alert.
+  if (options.cameraDefaults) assertCameraConfig(options.cameraDefaults, 'pipeline.cameraDefaults');
+  for (const [key, c] of Object.entries(options.cameras ?? {})) assertCameraConfig(c, `pipeline.cameras.${key}`);
+  for (const [name, v, min, max] of [['workers', options.workers, 1, 64], ['maxBatch', options.maxBatch, 1, 32], ['queueDepth', options.queueDepth, 1, 100], ['framesPerWorker', options.framesPerWorker, 1, 2]] as const) {
     if (v !== undefined && !(Number.isInteger(v) && v >= min && v <= max)) throw new KhoaError('KHOA_ERR_CONFIG_INVALID', `${name} must be an integer in [${min}, ${max}]`, { [name]: v });
   }
   const now = options.now ?? Date.now;
@@ -136,6 +165,8 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
   const emitter = new EventEmitter();
   const origins = new Map<string, FrameOrigin>();
   const configured = new Set<string>();
+  /** Pipeline camera key → its key in `options.cameras` (`deviceId/cameraId`), for offered frames. */
+  const settingsKeys = new Map<string, string>();
   let closed = false;
 
   const emitSafe = <K extends keyof PipelineEvents>(event: K, ...args: PipelineEvents[K]): void => {
@@ -176,6 +207,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
     {
       workers: options.workers ?? Math.max(1, Math.min(2, availableParallelism())),
       queueDepth: options.queueDepth ?? 1,
+      perWorker: options.framesPerWorker ?? 2,
       maxFrameAgeMs: options.maxFrameAgeMs ?? 2000,
       init: { detector: options.detector ?? { type: 'nanodet' }, maxBatch: options.maxBatch ?? 4, decode: { ...defaultDecodeLimits, ...options.decode } },
       metrics,
@@ -208,9 +240,10 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       if ((header.ts !== undefined && !Number.isFinite(header.ts)) || (header.seq !== undefined && !(Number.isInteger(header.seq) && header.seq >= 0))) {
         return refuse(cameraId, 'KHOA_ERR_FRAME_INVALID', 'header ts must be a number and seq a non-negative integer');
       }
-      if (!configured.has(cameraId) && options.cameraDefaults) {
+      if (!configured.has(cameraId)) {
         configured.add(cameraId);
-        pool.configure(cameraId, options.cameraDefaults);
+        const own = options.cameras?.[settingsKeys.get(cameraId) ?? cameraId];
+        if (own || options.cameraDefaults) pool.configure(cameraId, withDefaults(options.cameraDefaults, own));
       }
       // One copy into an exact-size ArrayBuffer: the caller's Buffer is usually a view into a
       // pooled or packet buffer that cannot be transferred; this one is then moved, not copied.
@@ -225,6 +258,7 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       try {
         const id = cameraKey(source);
         origins.set(id, source);
+        if (!configured.has(id)) settingsKeys.set(id, `${source.deviceId}/${source.cameraId}`);
         return pipeline.submit(id, frame.jpeg, { seq: frame.header.seq, ts: frame.header.ts });
       } catch (err) {
         metrics.frames.inc({ result: 'failed' });
@@ -233,13 +267,13 @@ export function createPipeline(options: PipelineOptions = {}): Pipeline {
       }
     },
     configureCamera(cameraId, config) {
-      // Validate a copy: ajv fills defaults into what it checks, the camera keeps what was given.
-      cameraConfigValidator.assert(structuredClone(config));
+      assertCameraConfig(config, cameraId);
       configured.add(cameraId);
-      pool.configure(cameraId, { ...options.cameraDefaults, ...config });
+      pool.configure(cameraId, withDefaults(options.cameraDefaults, config));
     },
     forgetCamera(cameraId) {
       configured.delete(cameraId);
+      settingsKeys.delete(cameraId);
       origins.delete(cameraId);
       pool.forget(cameraId);
     },

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { errorCatalogue, isKhoaError } from '@khoa/protocol';
 import { loadDetector } from './load.ts';
 import { DetectRunner } from './runner.ts';
-import { CameraAnalyzer, type CameraConfigInput } from '../camera.ts';
+import { CameraAnalyzer, startDecode, type CameraConfigInput } from '../camera.ts';
 import type { FromWorker, ToWorker, WireAlert, WorkerInit } from '../pool/messages.ts';
 
 /**
@@ -36,7 +36,9 @@ try {
     return c;
   };
 
-  // The pool sends one frame at a time to a worker, so one promise is enough.
+  // Frames are analysed one after another, in the order they came. The pool may send the next
+  // frame while one is being analysed: its decode starts at once, on libuv's threads, and so
+  // runs while this thread is blocked in the current frame's ORT run.
   let inFlight: Promise<void> = Promise.resolve();
   port.on('message', async (msg: ToWorker) => {
     switch (msg.type) {
@@ -56,12 +58,15 @@ try {
         port.close();
         return;
       case 'frame': {
+        const jpeg = new Uint8Array(msg.jpeg);
+        const decoding = startDecode(jpeg, init.decode);
+        const previous = inFlight;
         let done = () => {};
         inFlight = new Promise<void>((resolve) => (done = resolve));
+        await previous;
         try {
-          const jpeg = new Uint8Array(msg.jpeg);
           const camera = cameraOf(msg.cameraId);
-          const a = await camera.analyze({ ts: msg.ts, jpeg, ...(msg.seq !== undefined && { seq: msg.seq }) });
+          const a = await camera.analyze({ ts: msg.ts, jpeg, decoding, ...(msg.seq !== undefined && { seq: msg.seq }) });
           const alerts: WireAlert[] = a.alerts.map((x) => ({
             trackId: x.trackId, score: x.score, box: x.box, ts: x.ts, ...(x.seq !== undefined && { seq: x.seq }), snapshot: ownBuffer(x.snapshot),
           }));

@@ -33,6 +33,22 @@ export interface ReadVideoOptions {
   signal?: AbortSignal;
   /** ffmpeg input format (e.g. `lavfi` for generated test scenes); the input is then not a file. */
   inputFormat?: string;
+  /** Frames with more pixels are refused by ffmpeg's decoder before it allocates them (decompression bombs). */
+  maxPixels?: number;
+  /**
+   * A live stream that sends no frame for this long, at the start or later, is given up
+   * (default 15 s): a host that drops packets instead of refusing would otherwise hang the
+   * reader for ever. Done here, not with ffmpeg's socket timeout, whose option name and
+   * meaning differ between ffmpeg versions.
+   */
+  frameTimeoutMs?: number;
+}
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The input as it may be shown in messages and logs: a password in an RTSP URL is not. */
+export function redactInput(input: string): string {
+  return input.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1***@');
 }
 
 const isLive = (input: string): boolean => /^(rtsp|rtsps|rtmp|http|https|udp|tcp|srt):\/\//i.test(input);
@@ -44,6 +60,13 @@ function parseInfo(stderr: string): VideoInfo {
     ...(fps && { fps: Number(fps) }),
     ...(dur && { durationSec: Number(dur[1]) * 3600 + Number(dur[2]) * 60 + Number(dur[3]) }),
   };
+}
+
+/** The still-image bound (decode.ts defaultDecodeLimits.maxInputPixels), without loading sharp here. */
+const DEFAULT_MAX_PIXELS = 40_000_000;
+
+function tooLarge(input: string, width: number, height: number, maxPixels: number): KhoaError {
+  return new KhoaError('KHOA_ERR_IMAGE_TOO_LARGE', `${input}: frames of ${width}x${height} are more than ${maxPixels} pixels`, { input, width, height, maxPixels });
 }
 
 /** Reads one `P6 <w> <h> 255\n` header; returns undefined until enough bytes are buffered. */
@@ -70,10 +93,15 @@ function ppmHeader(buf: Buffer): { width: number; height: number; headerBytes: n
  */
 export async function* readVideoFrames(input: string, opts: ReadVideoOptions = {}): AsyncGenerator<VideoFrame> {
   const live = isLive(input);
-  if (!live && !opts.inputFormat && !existsSync(input)) throw new KhoaError('KHOA_ERR_VIDEO_INPUT', `${input}: no such file`, { input });
+  const shown = redactInput(input);
+  if (!live && !opts.inputFormat && !existsSync(input)) throw new KhoaError('KHOA_ERR_VIDEO_INPUT', `${shown}: no such file`, { input: shown });
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'info'];
   if (/^rtsps?:/i.test(input)) args.push('-rtsp_transport', 'tcp');
   if (opts.inputFormat) args.push('-f', opts.inputFormat);
+  // The decoder checks each frame's header against this before allocating it: a small file of
+  // 8000×8000 frames would otherwise send 192 MB per frame down the pipe.
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  args.push('-max_pixels', String(maxPixels));
   // -vsync (not -fps_mode) so the older static ffmpeg from npm understands it too.
   args.push('-i', input, '-an', '-sn', '-vsync', 'passthrough', '-f', 'image2pipe', '-c:v', 'ppm', '-pix_fmt', 'rgb24', 'pipe:1');
   const proc = spawn(ffmpegPath(), args, { stdio: ['ignore', 'pipe', 'pipe'], ...(opts.signal && { signal: opts.signal }) });
@@ -93,6 +121,18 @@ export async function* readVideoFrames(input: string, opts: ReadVideoOptions = {
   });
 
   const started = Date.now();
+  const frameTimeoutMs = opts.frameTimeoutMs ?? 15_000;
+  let timedOut = false;
+  let stallTimer: NodeJS.Timeout | undefined;
+  const armStallTimer = (): void => {
+    if (!live) return;
+    clearTimeout(stallTimer);
+    stallTimer = setTimeout(() => {
+      timedOut = true;
+      proc.kill('SIGKILL');
+    }, frameTimeoutMs);
+  };
+  armStallTimer();
   let buf: Buffer = Buffer.alloc(0);
   let index = 0;
   let lastBucket = -1;
@@ -102,6 +142,8 @@ export async function* readVideoFrames(input: string, opts: ReadVideoOptions = {
       for (;;) {
         const h = ppmHeader(buf);
         if (!h) break;
+        // An ffmpeg build that ignores -max_pixels: refuse before buffering the frame.
+        if (h.width * h.height > maxPixels) throw tooLarge(shown, h.width, h.height, maxPixels);
         const size = h.headerBytes + h.width * h.height * 3;
         if (buf.length < size) break;
         // Own copy of the pixels: `buf` is reused for the next frame's bytes.
@@ -109,23 +151,40 @@ export async function* readVideoFrames(input: string, opts: ReadVideoOptions = {
         data.set(buf.subarray(h.headerBytes, size));
         buf = buf.subarray(size);
         // Older ffmpeg builds "play" any text file as ANSI art (format tty): that is not a video.
-        if (/Input #0, tty,/.test(stderr)) throw new KhoaError('KHOA_ERR_VIDEO_INPUT', `${input}: a text file, not a video`, { input });
+        if (/Input #0, tty,/.test(stderr)) throw new KhoaError('KHOA_ERR_VIDEO_INPUT', `${shown}: a text file, not a video`, { input: shown });
         const fps = info?.fps;
         const time = live || !fps ? (Date.now() - started) / 1000 : index / fps;
         const bucket = opts.sampleFps ? Math.floor(time * opts.sampleFps + 1e-6) : index;
         if (bucket > lastBucket) {
           lastBucket = bucket;
+          // The consumer's time with the frame is not the stream's silence.
+          clearTimeout(stallTimer);
           yield { index, time, image: { data, width: h.width, height: h.height } };
         }
+        armStallTimer();
         index++;
       }
     }
   } finally {
+    clearTimeout(stallTimer);
     if (proc.exitCode === null) proc.kill('SIGKILL');
   }
   const code = await exited;
+  if (timedOut) {
+    const what = index === 0 ? 'no frame' : `stream stalled after ${index} frames: no frame`;
+    throw new KhoaError('KHOA_ERR_VIDEO_INPUT', `${shown}: ${what} within ${frameTimeoutMs / 1000} s`, { input: shown, frames: index });
+  }
+  const refusedSize = /Picture size (\d+)x(\d+) exceeds specified max pixel count/.exec(stderr);
+  if (index === 0 && refusedSize) throw tooLarge(shown, Number(refusedSize[1]), Number(refusedSize[2]), maxPixels);
   if (index === 0) {
-    const last = stderr.trim().split('\n').slice(-2).join(' | ');
-    throw new KhoaError('KHOA_ERR_VIDEO_INPUT', `${input}: ${last || `ffmpeg exited with ${code}`}`, { input, code });
+    // ffmpeg repeats the URL (with any password) in its messages; its last line names the cause
+    // ("Connection refused", "404 Not Found"), and a line about its own options does not.
+    const last = stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l && !/deprecated/i.test(l))
+      .slice(-1)
+      .map((l) => l.replace(/^\[[^\]]+ @ 0x[0-9a-f]+\]\s*/, '').replaceAll(input, shown).replace(new RegExp(`^${escapeRegExp(shown)}:\\s*`), ''))[0];
+    throw new KhoaError('KHOA_ERR_VIDEO_INPUT', `${shown}: ${last || `ffmpeg exited with ${code}`}`, { input: shown, code });
   }
 }

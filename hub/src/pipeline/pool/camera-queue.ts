@@ -6,6 +6,8 @@ export interface QueuedFrame {
   seq?: number;
   /** Hub clock at arrival: staleness is judged on the hub's clock, not the camera's. */
   receivedAt: number;
+  /** Put back once already, after the worker holding it died (it is not put back twice). */
+  requeued?: boolean;
 }
 
 /**
@@ -26,6 +28,16 @@ export class CameraQueue {
   push(f: QueuedFrame): QueuedFrame | undefined {
     this.frames.push(f);
     return this.frames.length > this.depth ? this.frames.shift() : undefined;
+  }
+
+  /**
+   * Puts back a frame a dead worker held but had not begun to analyse, ahead of the newer ones.
+   * Returns it when the queue is full of newer frames: then it is superseded like any other.
+   */
+  requeue(f: QueuedFrame): QueuedFrame | undefined {
+    if (this.frames.length >= this.depth) return f;
+    this.frames.unshift(f);
+    return undefined;
   }
 
   /** The oldest frame still fresh enough; `onStale` is called for each dropped one. */

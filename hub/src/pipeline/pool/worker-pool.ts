@@ -7,6 +7,12 @@ import type { PipelineMetrics } from '../metrics.ts';
 
 export interface PoolOptions {
   workers: number;
+  /**
+   * Frames a worker holds at once (1 or 2). With 2 the worker starts decoding the next frame
+   * (sharp, on libuv's threads) while its thread is blocked in the current frame's ORT run, so
+   * on a machine with a core to spare the decode no longer adds to each frame's time.
+   */
+  perWorker?: number;
   queueDepth: number;
   maxFrameAgeMs: number;
   init: Omit<WorkerInit, 'entry'>;
@@ -20,21 +26,39 @@ export interface PoolHandlers {
   workerError(error: KhoaError): void;
 }
 
+interface InFlight {
+  id: number;
+  cameraId: string;
+  frame: QueuedFrame;
+  sentAt: number;
+  /** Sent as a copy, so `frame.jpeg` is still here to send again if the worker dies. */
+  kept: boolean;
+}
+
 interface Slot {
   index: number;
   worker: Worker;
   ready: boolean;
-  busy: { id: number; cameraId: string; frame: QueuedFrame; sentAt: number } | undefined;
+  /** Frames sent and not answered yet, oldest first (the worker answers in order). */
+  busy: InFlight[];
   cameras: string[];
   /** Round-robin position among its cameras. */
   turn: number;
+  /** Its thread has ended (stop() must not wait for an exit that already happened). */
+  exited: boolean;
+  /** Workers in a row at this index that ended before they were ready (the restart backs off). */
+  startFailures: number;
 }
+
+/** Longest wait before starting again a worker whose predecessors died while starting. */
+const RESTART_MAX_DELAY_MS = 30_000;
 
 const codeOf = (c: string | undefined): KhoaErrorCode => (c?.startsWith('KHOA_ERR_') ? (c as KhoaErrorCode) : 'KHOA_ERR_WORKER_FAILED');
 
 /**
  * The worker_threads pool. Each camera is pinned to one worker (motion background and
- * tracks live there); a worker gets one frame at a time, and cameras waiting for the same
+ * tracks live there); a worker holds one frame at a time, or two with `perWorker: 2` (the
+ * second is being decoded while the first is analysed), and cameras waiting for the same
  * worker take turns. The main thread only queues, routes and counts.
  */
 export class WorkerPool {
@@ -44,6 +68,7 @@ export class WorkerPool {
   private readonly configs = new Map<string, CameraConfigInput>();
   private nextId = 1;
   private stopping = false;
+  private readonly restartTimers = new Set<NodeJS.Timeout>();
   readonly ready: Promise<void>;
   /** Bytes of per-camera state each worker last reported, by camera. */
   readonly cameraBytes = new Map<string, number>();
@@ -60,7 +85,7 @@ export class WorkerPool {
     const entry = new URL('../detect/worker.ts', import.meta.url).href;
     const worker = new Worker(new URL('../detect/boot.mjs', import.meta.url), { workerData: { ...this.opts.init, entry } satisfies WorkerInit });
     const old = this.slots[index];
-    const slot: Slot = { index, worker, ready: false, busy: undefined, cameras: old?.cameras ?? [], turn: 0 };
+    const slot: Slot = { index, worker, ready: false, busy: [], cameras: old?.cameras ?? [], turn: 0, exited: false, startFailures: old?.startFailures ?? 0 };
     this.slots[index] = slot;
     for (const id of slot.cameras) {
       this.pinned.set(id, slot);
@@ -71,6 +96,7 @@ export class WorkerPool {
       worker.on('message', (m: FromWorker) => {
         if (m.type === 'ready') {
           slot.ready = true;
+          slot.startFailures = 0;
           resolve();
           this.pump(slot);
         } else if (m.type === 'fatal') {
@@ -85,12 +111,30 @@ export class WorkerPool {
         this.on.workerError(err);
       });
       worker.on('exit', (code) => {
+        slot.exited = true;
         if (this.stopping || this.slots[index] !== slot) return;
-        // A crashed worker loses its cameras' state and its frame in flight; its cameras stay pinned to the replacement.
-        if (slot.busy) this.opts.metrics.frames.inc({ result: 'failed' });
+        // A crashed worker loses its cameras' state and the frame it was analysing (which may be
+        // what crashed it); its cameras stay pinned to the replacement.
+        this.salvage(slot);
         this.opts.metrics.workerRestarts.inc();
         this.on.workerError(new KhoaError('KHOA_ERR_WORKER_FAILED', `worker ${index} exited with ${code}; restarting`, { worker: index, code }));
-        if (slot.ready) void this.spawn(index).catch(() => undefined);
+        const wasReady = slot.ready;
+        slot.ready = false; // nothing more goes to a dead thread; its cameras' frames wait in their queues
+        if (wasReady) {
+          void this.spawn(index).catch(() => undefined);
+          return;
+        }
+        // One that died before it was ready is replaced too, or its cameras would never be
+        // analysed again; after a wait that grows, since it may fail every time (a model that
+        // cannot load), in which case the error above repeats at that pace.
+        slot.startFailures++;
+        reject(new KhoaError('KHOA_ERR_WORKER_FAILED', `worker ${index} exited with ${code} while starting`, { worker: index, code }));
+        const timer = setTimeout(() => {
+          this.restartTimers.delete(timer);
+          if (!this.stopping) void this.spawn(index).catch(() => undefined);
+        }, Math.min(RESTART_MAX_DELAY_MS, 500 * 2 ** (slot.startFailures - 1)));
+        timer.unref();
+        this.restartTimers.add(timer);
       });
     });
   }
@@ -146,11 +190,36 @@ export class WorkerPool {
 
   /** Frames sent to workers and not answered yet. */
   inFlight(): number {
-    return this.slots.filter((s) => s.busy).length;
+    return this.slots.reduce((n, s) => n + s.busy.length, 0);
   }
 
   private pump(slot: Slot): void {
-    if (!slot.ready || slot.busy || this.stopping) return;
+    const limit = this.opts.perWorker ?? 1;
+    while (slot.ready && !this.stopping && slot.busy.length < limit && this.sendNext(slot));
+  }
+
+  /**
+   * The frames a dead worker held: the one it was analysing is counted failed; one it only held
+   * next (its decode begun, its analysis not) goes back to the front of its camera's queue for
+   * the replacement, once; a frame that was already put back once is counted failed.
+   */
+  private salvage(slot: Slot): void {
+    const [current, ...held] = slot.busy;
+    slot.busy = [];
+    let failed = current ? 1 : 0;
+    for (const h of held) {
+      const q = this.queues.get(h.cameraId);
+      if (!h.kept || h.frame.requeued || !q) {
+        failed++;
+        continue;
+      }
+      if (q.requeue({ ...h.frame, requeued: true })) this.opts.metrics.frames.inc({ result: 'superseded' });
+    }
+    if (failed) this.opts.metrics.frames.inc({ result: 'failed' }, failed);
+  }
+
+  /** Sends the worker the next fresh frame of its cameras, in turn; false when none waits. */
+  private sendNext(slot: Slot): boolean {
     const now = this.opts.now();
     const n = slot.cameras.length;
     for (let k = 0; k < n; k++) {
@@ -159,17 +228,21 @@ export class WorkerPool {
       if (!frame) continue;
       slot.turn = (slot.turn + k + 1) % n;
       const id = this.nextId++;
-      slot.busy = { id, cameraId, frame, sentAt: now };
+      // The frame analysed next is moved to the worker; one held behind it is copied (a frame's
+      // JPEG is tens of kB), so it can go to a replacement should this worker die first.
+      const kept = slot.busy.length > 0;
+      slot.busy.push({ id, cameraId, frame, sentAt: now, kept });
       this.opts.metrics.stageSeconds.observe({ stage: 'queue' }, (now - frame.receivedAt) / 1000);
-      this.send(slot, { type: 'frame', id, cameraId, jpeg: frame.jpeg, ts: frame.ts, ...(frame.seq !== undefined && { seq: frame.seq }) }, [frame.jpeg]);
-      return;
+      this.send(slot, { type: 'frame', id, cameraId, jpeg: frame.jpeg, ts: frame.ts, ...(frame.seq !== undefined && { seq: frame.seq }) }, kept ? [] : [frame.jpeg]);
+      return true;
     }
+    return false;
   }
 
   private settle(slot: Slot, m: Extract<FromWorker, { type: 'result' | 'frame_error' }>): void {
-    const busy = slot.busy;
-    slot.busy = undefined;
-    if (busy && busy.id === m.id) {
+    const at = slot.busy.findIndex((b) => b.id === m.id);
+    const busy = at >= 0 ? slot.busy.splice(at, 1)[0] : undefined;
+    if (busy) {
       if (m.type === 'result') {
         this.cameraBytes.set(m.cameraId, m.cameraBytes);
         this.opts.metrics.frames.inc({ result: 'analysed' });
@@ -184,12 +257,15 @@ export class WorkerPool {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    for (const t of this.restartTimers) clearTimeout(t);
+    this.restartTimers.clear();
     for (const q of this.queues.values()) {
       const n = q.clear();
       if (n) this.opts.metrics.frames.inc({ result: 'stopped' }, n);
     }
     await Promise.all(
       this.slots.map(async (s) => {
+        if (s.exited) return;
         const exited = new Promise<void>((resolve) => s.worker.once('exit', () => resolve()));
         // Terminating a worker while it creates its ORT session aborts the whole process (a
         // native exception escapes), so a worker still loading is let finish first.
