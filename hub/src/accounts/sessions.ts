@@ -3,7 +3,7 @@ import type { ConsoleDb, User } from '../storage/console-tables.ts';
 import { deleteSession, deleteUserSessions, findSession, insertSession, touchSession } from '../storage/sessions.ts';
 import { getUserByName, setPasswordHash } from '../storage/users.ts';
 import { areaSubtree } from '../storage/area-tree.ts';
-import { FailureLimiter } from '../broker/failure-limiter.ts';
+import { LoginThrottle, type ThrottleScope } from '../broker/login-throttle.ts';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { hashToken, newToken } from './tokens.ts';
 import type { Principal } from './principal.ts';
@@ -16,23 +16,38 @@ const TOUCH_EVERY_MS = 60_000;
 const SUBTREE_TTL_MS = 60_000;
 
 /**
- * Logins, sessions and password changes. Failed logins are limited per account and per IP
- * (in this process: with several hubs behind a balancer each counts its own, which still bounds
+ * Logins, sessions and password changes. Failed logins are limited per account+IP, per IP and
+ * per account from unfamiliar IPs (broker/login-throttle.ts; in this process: with several hubs behind a balancer each counts its own, which still bounds
  * guessing to a small multiple).
  */
 export class Accounts {
-  readonly #perAccount: FailureLimiter;
-  readonly #perIp: FailureLimiter;
+  readonly #throttle: LoginThrottle;
   readonly #subtrees = new Map<string, { ids: Set<string>; at: number }>();
 
   constructor(
     private readonly db: ConsoleDb,
     private readonly settings: AccountSettings,
     private readonly now: () => number = Date.now,
+    /** Told each time a try is refused unchecked (for the metric). */
+    private readonly onThrottled: (scope: ThrottleScope) => void = () => {},
   ) {
-    const common = { windowMs: settings.failureWindowMs, lockoutMs: settings.lockoutMs };
-    this.#perAccount = new FailureLimiter({ ...common, maxFailures: settings.maxFailuresPerAccount }, now);
-    this.#perIp = new FailureLimiter({ ...common, maxFailures: settings.maxFailuresPerIp }, now);
+    this.#throttle = new LoginThrottle(
+      {
+        freeFailures: settings.maxFailuresPerAccountIp, backoffBaseMs: settings.backoffBaseMs, maxBackoffMs: settings.lockoutMs,
+        maxFailuresPerAddress: settings.maxFailuresPerIp, addressLockoutMs: settings.lockoutMs,
+        maxFailuresPerAccount: settings.maxFailuresPerAccount, accountLockoutMs: settings.lockoutMs, accountWindowMs: settings.failureWindowMs,
+        windowMs: settings.failureWindowMs, trustedAddressMs: settings.trustedIpMs,
+      },
+      now,
+    );
+  }
+
+  #refuseIfThrottled(username: string, ip: string): void {
+    const v = this.#throttle.check(username, ip);
+    if (v.ok) return;
+    this.onThrottled(v.scope);
+    const message = v.scope === 'account' ? 'too many failed logins to this account from elsewhere; sign in from a computer you used before, or wait' : 'too many failed logins; wait and try again';
+    throw new KhoaError('KHOA_ERR_HTTP_RATE_LIMITED', message, { retryAfterS: Math.ceil(v.retryAfterMs / 1000), scope: v.scope });
   }
 
   /**
@@ -40,18 +55,15 @@ export class Accounts {
    * the cookie lives that long and the database enforces the shorter idle limit.
    */
   async login(username: string, password: string, ip: string): Promise<{ token: string; principal: Principal; cookieExpiresAt: number }> {
-    if (this.#perAccount.isLocked(username) || this.#perIp.isLocked(ip)) {
-      throw new KhoaError('KHOA_ERR_HTTP_RATE_LIMITED', 'too many failed logins; wait and try again', { retryAfterS: Math.ceil(this.settings.lockoutMs / 1000) });
-    }
+    this.#refuseIfThrottled(username, ip);
     const user = await getUserByName(this.db, username);
     const ok = user && !user.disabled ? await verifyPassword(user.password_hash, password) : (await verifyPassword(await decoyHash(), password), false);
     if (!user || !ok) {
-      this.#perAccount.fail(username);
-      this.#perIp.fail(ip);
+      this.#throttle.fail(username, ip);
       await writeAudit(this.db, { username, role: user?.role ?? 'unknown', action: 'login.failed', target: `user:${username}`, ip }, this.now());
       throw new KhoaError('KHOA_ERR_HTTP_UNAUTHENTICATED', 'wrong username or password');
     }
-    this.#perAccount.succeed(username);
+    this.#throttle.succeed(username, ip);
     const token = newToken();
     const now = this.now();
     const session = { token_hash: hashToken(token), user_id: user.id, csrf: newToken(), created_at: now, last_seen_at: now, expires_at: now + this.settings.idleMs, ip };
@@ -79,11 +91,10 @@ export class Accounts {
 
   /** Changes the password after checking the current one; every other session of the account ends. */
   async changePassword(p: Principal, current: string, next: string, ip: string): Promise<void> {
-    if (this.#perAccount.isLocked(p.username)) throw new KhoaError('KHOA_ERR_HTTP_RATE_LIMITED', 'too many failed attempts');
+    this.#refuseIfThrottled(p.username, ip);
     const user = await getUserByName(this.db, p.username);
     if (!user || !(await verifyPassword(user.password_hash, current))) {
-      this.#perAccount.fail(p.username);
-      this.#perIp.fail(ip);
+      this.#throttle.fail(p.username, ip);
       throw new KhoaError('KHOA_ERR_HTTP_FORBIDDEN', 'current password is wrong', { field: 'currentPassword' });
     }
     if (current === next) throw new KhoaError('KHOA_ERR_HTTP_BAD_REQUEST', 'the new password must differ from the current one', { field: 'newPassword' });

@@ -6,7 +6,7 @@ import { getCredentials } from '../storage/devices.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CredentialCache } from './credential-cache.ts';
-import type { FailureLimiter } from './failure-limiter.ts';
+import type { LoginThrottle } from './login-throttle.ts';
 import { verifyDevicePassword } from './credentials.ts';
 import { setIdentity, type DeviceIdentity } from './identity.ts';
 import { remoteAddressOf } from './remote-address.ts';
@@ -24,10 +24,8 @@ type Outcome = { ok: true; identity: Omit<DeviceIdentity, 'connection'>; cached:
 export interface AuthenticateDeps {
   db: Kysely<Database>;
   cache: CredentialCache;
-  /** Per client id. */
-  byClient: FailureLimiter;
-  /** Per remote address; looser, since many households may share one carrier-NAT address. */
-  byAddress: FailureLimiter;
+  /** Failures per device and address, per address, per device from unfamiliar addresses. */
+  throttle: LoginThrottle;
   metrics: Metrics;
   log: Logger;
 }
@@ -68,19 +66,22 @@ export function createAuthenticate(deps: AuthenticateDeps) {
 }
 
 async function check(deps: AuthenticateDeps, client: Client, username: string | undefined, password: Buffer | undefined, address: string): Promise<Outcome> {
-  const addrKey = `ip:${address}`;
-  if (deps.byAddress.isLocked(addrKey)) return { ok: false, reason: 'rate_limited', returnCode: NOT_AUTHORIZED };
-  const fail = (reason: AuthRefusal, returnCode: number, clientKey?: string): Outcome => {
-    deps.byAddress.fail(addrKey);
-    if (clientKey) deps.byClient.fail(clientKey);
+  // Anonymous and malformed names share one "account": they still count against the address.
+  const account = typeof username === 'string' && isValidId(username) ? username : '';
+  const verdict = deps.throttle.check(account, address);
+  if (!verdict.ok) {
+    deps.metrics.authThrottled.inc({ surface: 'mqtt', scope: verdict.scope });
+    return { ok: false, reason: 'rate_limited', returnCode: NOT_AUTHORIZED };
+  }
+  const fail = (reason: AuthRefusal, returnCode: number): Outcome => {
+    const closed = deps.throttle.fail(account, address);
+    if (closed) deps.log.warn({ deviceId: account || undefined, address, scope: closed, code: 'KHOA_ERR_AUTH_FAILED' }, 'MQTT login attempts throttled');
     return { ok: false, reason, returnCode };
   };
   if (!username || !password || password.length === 0) return fail('anonymous', BAD_USERNAME_OR_PASSWORD);
   if (!isValidId(username)) return fail('invalid_username', BAD_USERNAME_OR_PASSWORD);
-  const clientKey = `id:${username}`;
-  if (deps.byClient.isLocked(clientKey)) return { ok: false, reason: 'rate_limited', returnCode: NOT_AUTHORIZED };
   // The device id is the client id: a device cannot take over another's session or topic space.
-  if (client.id !== username) return fail('client_id_mismatch', IDENTIFIER_REJECTED, clientKey);
+  if (client.id !== username) return fail('client_id_mismatch', IDENTIFIER_REJECTED);
 
   let row;
   try {
@@ -89,13 +90,16 @@ async function check(deps: AuthenticateDeps, client: Client, username: string | 
     deps.log.error({ err, deviceId: username }, 'credential lookup failed');
     return { ok: false, reason: 'storage', returnCode: SERVER_UNAVAILABLE };
   }
-  if (!row) return fail('unknown_device', BAD_USERNAME_OR_PASSWORD, clientKey);
-  if (row.revoked) return fail('revoked', NOT_AUTHORIZED, clientKey);
+  if (!row) return fail('unknown_device', BAD_USERNAME_OR_PASSWORD);
+  if (row.revoked) return fail('revoked', NOT_AUTHORIZED);
 
   const identity = { deviceId: row.id, householdId: row.household_id };
-  if (deps.cache.has(row.id, row.credential_hash, password)) return { ok: true, identity, cached: true };
-  if (!(await verifyDevicePassword(row.credential_hash, password))) return fail('bad_password', BAD_USERNAME_OR_PASSWORD, clientKey);
+  if (deps.cache.has(row.id, row.credential_hash, password)) {
+    deps.throttle.succeed(username, address);
+    return { ok: true, identity, cached: true };
+  }
+  if (!(await verifyDevicePassword(row.credential_hash, password))) return fail('bad_password', BAD_USERNAME_OR_PASSWORD);
   deps.cache.add(row.id, row.credential_hash, password);
-  deps.byClient.succeed(clientKey);
+  deps.throttle.succeed(username, address);
   return { ok: true, identity, cached: false };
 }

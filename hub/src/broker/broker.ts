@@ -9,7 +9,7 @@ import { createAuthenticate } from './authenticate.ts';
 import { createAuthorizePublish, type BeforeAck } from './authorize-publish.ts';
 import { createAuthorizeSubscribe } from './authorize-subscribe.ts';
 import { CredentialCache } from './credential-cache.ts';
-import { FailureLimiter } from './failure-limiter.ts';
+import { LoginThrottle } from './login-throttle.ts';
 import { startListeners, type BrokerPorts } from './listeners.ts';
 import { identityOf } from './identity.ts';
 
@@ -40,11 +40,19 @@ export async function startBroker(deps: BrokerDeps): Promise<Broker> {
   const now = deps.now ?? Date.now;
   const a = settings.auth;
   const cache = new CredentialCache(a.cacheTtlMs, a.cacheMaxEntries, now);
-  const byClient = new FailureLimiter({ maxFailures: a.maxFailures, windowMs: a.failureWindowMs, lockoutMs: a.lockoutMs }, now);
-  const byAddress = new FailureLimiter({ maxFailures: a.maxFailures * 4, windowMs: a.failureWindowMs, lockoutMs: a.lockoutMs }, now);
+  // The address limit is looser than the device's: many households may share one carrier-NAT address.
+  const throttle = new LoginThrottle(
+    {
+      freeFailures: a.maxFailures, backoffBaseMs: a.lockoutMs, maxBackoffMs: a.maxLockoutMs,
+      maxFailuresPerAddress: a.maxFailures * 4, addressLockoutMs: a.lockoutMs,
+      maxFailuresPerAccount: a.maxFailuresPerDevice, accountLockoutMs: a.deviceLockoutMs, accountWindowMs: a.deviceLockoutMs,
+      windowMs: a.failureWindowMs, trustedAddressMs: a.trustedAddressMs,
+    },
+    now,
+  );
 
   const aedes = await Aedes.createBroker({
-    authenticate: createAuthenticate({ db: deps.db, cache, byClient, byAddress, metrics, log }),
+    authenticate: createAuthenticate({ db: deps.db, cache, throttle, metrics, log }),
     authorizePublish: createAuthorizePublish({ metrics, log, beforeAck: deps.beforeAck }),
     authorizeSubscribe: createAuthorizeSubscribe({ metrics, log }),
     // Device ids are up to 64 characters; 3.1.1 allows long client ids, 3.1 clients are limited to 23 by aedes.

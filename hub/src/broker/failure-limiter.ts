@@ -16,6 +16,12 @@ export class FailureLimiter {
     return !!e && e.lockedUntil > this.now();
   }
 
+  /** Milliseconds left of `key`'s lockout, 0 when it is not locked. */
+  lockedFor(key: string): number {
+    const e = this.#failures.get(key);
+    return e ? Math.max(0, e.lockedUntil - this.now()) : 0;
+  }
+
   /** Records a failure; returns true when it locked the key out. */
   fail(key: string): boolean {
     const now = this.now();

@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { httpStatusOf, isKhoaError } from '@khoa/protocol';
+import { databaseBusyError } from '../storage/busy.ts';
 import type { Logger } from '../log.ts';
 import { listenError } from '../broker/listen.ts';
 import type { HttpDeps } from './deps.ts';
@@ -20,6 +21,8 @@ export async function startHttp(deps: HttpDeps, opts: { host: string; port: numb
   });
   app.setErrorHandler((err, _req, reply) => {
     if (isKhoaError(err)) return reply.code(httpStatusOf[err.code] ?? 500).send(err.toJSON());
+    const busy = databaseBusyError(err);
+    if (busy) return reply.code(503).header('retry-after', '1').send(busy.toJSON());
     const status = (err as { statusCode?: number }).statusCode ?? 500;
     if (status >= 500) opts.log.error({ err }, 'HTTP handler failed');
     return reply.code(status).send({ code: status >= 500 ? 'KHOA_ERR_INTERNAL' : 'KHOA_ERR_HTTP_BAD_REQUEST', message: status >= 500 ? 'internal error' : (err as Error).message });

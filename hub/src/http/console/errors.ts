@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
 import { KhoaError, compile, httpStatusOf, isKhoaError, type Validator } from '@khoa/protocol';
+import { databaseBusyError } from '../../storage/busy.ts';
 
 const validators = new WeakMap<object, Validator<TSchema>>();
 
@@ -25,7 +26,10 @@ export const protocolValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ sche
  */
 export function consoleErrorHandler(err: FastifyError | KhoaError, req: FastifyRequest, reply: FastifyReply) {
   let e: KhoaError;
+  // Another program holding the SQLite write lock is worth a retry, not an internal error.
+  const busy = databaseBusyError(err);
   if (isKhoaError(err)) e = err;
+  else if (busy) e = busy;
   else if (err.validation) e = new KhoaError('KHOA_ERR_HTTP_BAD_REQUEST', err.message);
   else if (err.statusCode === 413) e = new KhoaError('KHOA_ERR_PAYLOAD_TOO_LARGE', 'request body too large');
   else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) e = new KhoaError('KHOA_ERR_HTTP_BAD_REQUEST', err.message);
@@ -35,6 +39,6 @@ export function consoleErrorHandler(err: FastifyError | KhoaError, req: FastifyR
     return reply.code(500).send({ code: 'KHOA_ERR_INTERNAL', message: 'internal error', context: {} });
   }
   const status = httpStatusOf[e.code] ?? 500;
-  if (status === 429 && typeof e.context.retryAfterS === 'number') reply.header('retry-after', String(e.context.retryAfterS));
+  if ((status === 429 || status === 503) && typeof e.context.retryAfterS === 'number') reply.header('retry-after', String(e.context.retryAfterS));
   return reply.code(status).send(e.toJSON());
 }

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
+import { KhoaError } from '@khoa/protocol';
 import { Accounts, DEFAULT_ACCOUNT_SETTINGS, type AccountSettings } from '../../accounts/index.ts';
 import { createAlertRaiser, type RaiseAlert } from '../../alerts/raise.ts';
 import { createCommandSender, type SendCommand } from '../../commands/send-command.ts';
@@ -52,7 +53,7 @@ export function consoleApi(deps: HttpDeps & ConsoleExtras): FastifyPluginAsync {
         let live: ConsoleLive | undefined;
         const ctx: ConsoleContext = {
           db,
-          accounts: new Accounts(db, { ...DEFAULT_ACCOUNT_SETTINGS, ...deps.accountSettings }, now),
+          accounts: new Accounts(db, { ...DEFAULT_ACCOUNT_SETTINGS, ...settings.login, ...deps.accountSettings }, now, (scope) => deps.metrics.authThrottled.inc({ surface: 'console', scope })),
           live: (live = new ConsoleLive(db, deps.alerts, log, now)),
           shared: new SharedFrames(deps.broker, now),
           send: deps.send ?? sender!.send,
@@ -84,6 +85,10 @@ export function consoleApi(deps: HttpDeps & ConsoleExtras): FastifyPluginAsync {
         });
         app.setValidatorCompiler(protocolValidatorCompiler);
         app.setErrorHandler(consoleErrorHandler);
+        // An unknown API path answers like every other refusal (a code, no framework wording).
+        app.setNotFoundHandler((req, reply) => {
+          void reply.code(404).send(new KhoaError('KHOA_ERR_HTTP_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 200)}`).toJSON());
+        });
         app.addHook('onRequest', authHook(ctx));
         const openapi = new OpenApiCollector();
         app.addHook('onRoute', openapi.collect);

@@ -6,11 +6,18 @@ import { hubDb } from '../../storage/console-tables.ts';
 import { CSRF_COOKIE, SESSION_COOKIE } from './auth-hook.ts';
 import { who, type ConsoleContext } from './context.ts';
 
-const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
-
-/** Secure cookies except on loopback, where the demo and tests run over plain HTTP. */
+/**
+ * Secure cookies when the page was reached over HTTPS: directly, or through a TLS proxy that
+ * says so in X-Forwarded-Proto (nginx with `proxy_set_header X-Forwarded-Proto $scheme`,
+ * Caddy by default). Over plain HTTP, e.g. a commune station opening the hub by its LAN
+ * address, a browser drops a Secure cookie without a word and the officer could never stay
+ * signed in; there the password itself crosses in clear anyway, and the login page says so.
+ * A client that forges the header only makes its own browser drop the cookie.
+ */
 function cookieOptions(req: FastifyRequest, httpOnly: boolean, expiresAt: number) {
-  return { path: '/', httpOnly, sameSite: 'strict' as const, secure: !LOOPBACK.test(req.headers.host ?? ''), expires: new Date(expiresAt) };
+  const forwarded = String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]!.trim().toLowerCase();
+  const secure = req.protocol === 'https' || forwarded === 'https';
+  return { path: '/', httpOnly, sameSite: 'strict' as const, secure, expires: new Date(expiresAt) };
 }
 
 async function info(ctx: ConsoleContext, p: Principal): Promise<SessionInfo> {

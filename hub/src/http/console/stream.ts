@@ -6,6 +6,14 @@ import type { LiveSubscriber } from './live.ts';
 const HEARTBEAT_MS = 20_000;
 
 /**
+ * Unsent bytes one stream may hold in the hub before it is dropped (about a thousand alerts).
+ * A client that stops reading (a frozen tab, a dead link the kernel has not noticed) would
+ * otherwise keep every later alert in the hub's memory. Dropping loses nothing: EventSource
+ * reconnects and the page reloads the list.
+ */
+export const STREAM_MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/**
  * `GET /api/alerts/stream`: server-sent events for the signed-in account's scope. `alert` is a
  * new alert, `update` a workflow step on one. EventSource reconnects by itself; the page then
  * reloads the list, so nothing missed during a gap stays missing.
@@ -28,12 +36,19 @@ export function streamRoutes(ctx: ConsoleContext): FastifyPluginAsync {
         principal: p,
         send(event, data) {
           if (res.destroyed || res.writableEnded) return false;
+          if (res.writableLength > STREAM_MAX_BUFFERED_BYTES) {
+            ctx.metrics.streamsDropped.inc({ reason: 'slow' });
+            ctx.log.warn({ username: p.username, buffered: res.writableLength }, 'live stream dropped: the client is not reading');
+            res.destroy();
+            return false;
+          }
           res.write(`event: ${event}\nid: ${data.id}\ndata: ${JSON.stringify(data)}\n\n`);
           return true;
         },
         close: () => res.end(),
       };
       const remove = ctx.live.add(sub);
+      const untrack = ctx.metrics.trackStreamBuffer(() => res.writableLength);
       const beat = setInterval(() => {
         // A logged-out or expired session loses its stream at the next beat.
         // (Resolving also keeps the session alive while the console stays open on duty.)
@@ -47,6 +62,7 @@ export function streamRoutes(ctx: ConsoleContext): FastifyPluginAsync {
       const done = () => {
         clearInterval(beat);
         remove();
+        untrack();
       };
       res.on('close', done);
       res.on('error', done);

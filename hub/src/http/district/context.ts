@@ -5,6 +5,7 @@ import type { CoverageDb } from '../../storage/coverage-tables.ts';
 import type { CoverageSettings } from '../../coverage/targets.ts';
 import type { LiveCoverageCache } from '../../coverage/live-cache.ts';
 import type { Logger } from '../../log.ts';
+import type { Metrics } from '../../metrics.ts';
 
 /** What the officials' routes share, built once by the plugin in index.ts. */
 export interface DistrictContext {
@@ -14,6 +15,7 @@ export interface DistrictContext {
   live: LiveCoverageCache;
   log: Logger;
   now: () => number;
+  metrics: Metrics;
 }
 
 /** Roles that read the officials' aggregates; an officer sees its own commune's too. */

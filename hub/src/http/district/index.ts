@@ -3,6 +3,7 @@ import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import type { TSchema } from '@sinclair/typebox';
 import { KhoaError, compile, httpStatusOf, isKhoaError, type Validator } from '@khoa/protocol';
+import { databaseBusyError } from '../../storage/busy.ts';
 import { Accounts, DEFAULT_ACCOUNT_SETTINGS } from '../../accounts/index.ts';
 import { consoleDb } from '../../storage/console-tables.ts';
 import { coverageDb } from '../../storage/coverage-tables.ts';
@@ -38,7 +39,7 @@ export function districtApi(deps: HttpDeps & DistrictExtras): FastifyPluginAsync
         const now = deps.now ?? Date.now;
         const db = coverageDb(deps.db.kysely);
         const ctx: DistrictContext = {
-          db, settings: settings.coverage, log, now,
+          db, settings: settings.coverage, log, now, metrics: deps.metrics,
           accounts: new Accounts(consoleDb(deps.db.kysely), DEFAULT_ACCOUNT_SETTINGS, now),
           live: new LiveCoverageCache(db, settings.coverage),
         };
@@ -66,7 +67,13 @@ export function districtApi(deps: HttpDeps & DistrictExtras): FastifyPluginAsync
         });
         app.setErrorHandler((err: FastifyError | KhoaError, req, reply) => {
           let e: KhoaError;
+          const busy = databaseBusyError(err);
           if (isKhoaError(err)) e = err;
+          else if (busy) e = busy;
+          else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+            e = new KhoaError('KHOA_ERR_PAYLOAD_TOO_LARGE', err.message, { reason: 'too_large' });
+            if (req.url.endsWith('/areas/import')) deps.metrics.areaImports.inc({ result: 'refused', reason: 'too_large' });
+          }
           else if (err.validation || (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)) e = new KhoaError('KHOA_ERR_HTTP_BAD_REQUEST', err.message);
           else {
             req.log.error({ err }, 'district API failed');
@@ -74,6 +81,7 @@ export function districtApi(deps: HttpDeps & DistrictExtras): FastifyPluginAsync
           }
           // Payload errors of the computations (a period not started, …) are the caller's.
           const status = e.code === 'KHOA_ERR_PAYLOAD_INVALID' ? 400 : (httpStatusOf[e.code] ?? 500);
+          if (status === 503) reply.header('retry-after', '1');
           return reply.code(status).send(e.toJSON());
         });
         app.addHook('onRequest', districtAuth(ctx));

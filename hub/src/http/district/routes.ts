@@ -8,9 +8,9 @@ import { reportCsv } from '../../coverage/report-csv.ts';
 import { reportHtml } from '../../coverage/report-html.ts';
 import { htmlToPdf } from '../../coverage/report-pdf.ts';
 import { recordRecognition, recordStanding } from '../../coverage/standings.ts';
-import { importAreas, parseAreaCsv } from '../../coverage/area-import.ts';
+import { importAreas, importRefusalOf, parseAreaCsv } from '../../coverage/area-import.ts';
 import { editArea } from '../../coverage/area-edit.ts';
-import { KhoaError } from '@khoa/protocol';
+import { KhoaError, isKhoaError } from '@khoa/protocol';
 import type { Principal } from '../../accounts/index.ts';
 import { VN_OFFSET_MS } from '../../coverage/periods.ts';
 import { ADMINS, ASSESSORS, READERS, principalOf, requireInScope, type DistrictContext } from './context.ts';
@@ -27,7 +27,7 @@ const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:
  * An administrator scoped to part of the tree may only add areas below it and change areas
  * inside it; the file's other errors are left to importAreas, which reports them per row.
  */
-async function requireFileInScope(ctx: DistrictContext, p: Principal, csv: string): Promise<void> {
+async function requireFileInScope(ctx: DistrictContext, p: Principal, csv: Uint8Array): Promise<void> {
   if (p.areaId === null) return;
   const { rows } = parseAreaCsv(csv);
   const inFile = new Set(rows.map((r) => r.id));
@@ -91,11 +91,19 @@ export function districtRoutes(ctx: DistrictContext): FastifyPluginAsync {
     );
 
     // Area data from a spreadsheet (the same CSV as `khoa area import`): all rows or none.
-    app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: CSV_LIMIT }, (_req, body, done) => done(null, body));
-    app.post<{ Body: string }>('/areas/import', { bodyLimit: CSV_LIMIT, config: { roles: ADMINS } }, async (req, reply) => {
-      if (typeof req.body !== 'string') return reply.code(415).send({ code: 'KHOA_ERR_HTTP_BAD_REQUEST', message: 'send the CSV as text/csv', context: {} });
-      await requireFileInScope(ctx, principalOf(req), req.body);
-      const result = await importAreas(ctx.db, req.body, ctx.now());
+    // Bytes, not a string: the import refuses what is not UTF-8 instead of reading it as U+FFFD.
+    app.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit: CSV_LIMIT }, (_req, body, done) => done(null, body));
+    app.post<{ Body: Buffer }>('/areas/import', { bodyLimit: CSV_LIMIT, config: { roles: ADMINS } }, async (req, reply) => {
+      if (!Buffer.isBuffer(req.body)) return reply.code(415).send({ code: 'KHOA_ERR_HTTP_BAD_REQUEST', message: 'send the CSV as text/csv', context: {} });
+      let result;
+      try {
+        await requireFileInScope(ctx, principalOf(req), req.body);
+        result = await importAreas(ctx.db, req.body, ctx.now());
+      } catch (err) {
+        ctx.metrics.areaImports.inc({ result: 'refused', reason: isKhoaError(err, 'KHOA_ERR_HTTP_FORBIDDEN') ? 'scope' : importRefusalOf(err) });
+        throw err;
+      }
+      ctx.metrics.areaImports.inc({ result: 'ok', reason: '' });
       ctx.live.clear();
       ctx.log.info({ by: principalOf(req).username, ...result }, 'areas imported');
       return result;
