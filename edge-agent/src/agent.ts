@@ -28,6 +28,10 @@ export interface AgentTuning {
   keepaliveS: number;
   queueMaxEvents: number;
   queueMaxBytes: number;
+  /** Events kept in memory only while the disk refuses writes (full SD card); past it the oldest of them are dropped and counted. */
+  queueMemoryMaxEvents: number;
+  /** How often writing those to disk is tried again. */
+  queueRetryMs: number;
   queueSegmentEvents: number;
   queueCursorFlushMs: number;
   queueFsync: 'always' | 'never';
@@ -50,6 +54,8 @@ export const DEFAULT_TUNING: AgentTuning = {
   keepaliveS: 30,
   queueMaxEvents: 10_000,
   queueMaxBytes: 4 * 1024 * 1024,
+  queueMemoryMaxEvents: 2_000,
+  queueRetryMs: 5_000,
   queueSegmentEvents: 1_000,
   queueCursorFlushMs: 500,
   queueFsync: 'always',
@@ -94,8 +100,10 @@ export interface Agent extends CameraSink {
   connected(): boolean;
   /** Resolves once the link is up (immediately if it is). */
   whenConnected(): Promise<void>;
-  /** Lock events on disk waiting for the hub. */
+  /** Lock events waiting for the hub (on disk, or in memory only while the disk refuses writes). */
   queueDepth(): number;
+  /** Queue health: events held only in memory, events dropped since start, whether the disk takes writes. */
+  queueStatus(): { memoryOnly: number; dropped: number; storageOk: boolean };
   state(): Readonly<AgentState>;
   driver(lockId: string): LockDriver | undefined;
   /** The simulator driving `lockId`; throws if that lock uses another driver. */
@@ -124,23 +132,34 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     dir: path.join(config.dataDir, 'queue'),
     maxEvents: tuning.queueMaxEvents,
     maxBytes: tuning.queueMaxBytes,
+    memoryMaxEvents: tuning.queueMemoryMaxEvents,
+    retryMs: tuning.queueRetryMs,
     segmentMaxEvents: tuning.queueSegmentEvents,
     cursorFlushMs: tuning.queueCursorFlushMs,
     fsync: tuning.queueFsync,
     clock,
-    onDrop: (n) => {
+    onDrop: (n, reason) => {
       metrics.queueDropped.inc(n);
-      log.warn({ dropped: n, bound: tuning.queueMaxEvents }, 'queue full: oldest events dropped');
+      if (reason === 'bound') log.warn({ dropped: n, bound: tuning.queueMaxEvents }, 'queue full: oldest events dropped');
+      else log.error({ dropped: n, bound: tuning.queueMemoryMaxEvents }, 'disk refuses writes and memory is full: oldest unsaved events dropped');
     },
     onCorrupt: (n) => {
       metrics.queueCorrupt.inc(n);
       log.error({ lines: n }, 'corrupt queue lines skipped');
     },
-    onWriteError: (err) => log.error({ err }, 'queue write failed; event kept in memory only'),
+    // Counted every time, logged once per outage (onStorageChange): a full card must not also flood the journal.
+    onWriteError: (err) => metrics.queueWriteErrors.inc({ code: String(err.context?.code ?? 'unknown') }),
+    onStorageChange: (ok, err) => {
+      metrics.queueStorageOk.set(ok ? 1 : 0);
+      if (ok) log.info('queue storage takes writes again; events held in memory written to disk');
+      else log.error({ err, memoryBound: tuning.queueMemoryMaxEvents }, 'queue storage refuses writes; new events kept in memory only until it recovers');
+    },
   }));
+  if (queue.storageOk) metrics.queueStorageOk.set(1);
   const updateQueueGauges = () => {
     metrics.queueDepth.set(queue.depth);
     metrics.queueBytes.set(queue.bytes);
+    metrics.queueMemoryOnly.set(queue.memoryOnly);
   };
   updateQueueGauges();
   log.info({ queued: queue.depth, seq: queue.seq }, 'queue opened');
@@ -167,6 +186,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     window: tuning.publishWindow,
     log,
     onPublished: (seq) => {
+      link.noteProgress();
       metrics.eventsPublished.inc();
       updateQueueGauges();
       events.emit('published', seq);
@@ -286,6 +306,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     connected: () => link.connected,
     whenConnected: () => (link.connected ? Promise.resolve() : new Promise<void>((resolve) => events.once('up', () => resolve()))),
     queueDepth: () => queue.depth,
+    queueStatus: () => ({ memoryOnly: queue.memoryOnly, dropped: queue.dropped, storageOk: queue.storageOk }),
     state: () => state.get(),
     driver: (lockId) => drivers.get(lockId),
     simulator(lockId) {

@@ -17,9 +17,10 @@ export interface LinkOptions {
   cmdFilter: string;
   backoff: BackoffOptions;
   /**
-   * A connection must last this long before the backoff starts again from `minMs`. A hub that
-   * accepts the connection and then drops it at once (a refused subscription, an event its
-   * storage cannot take) is then retried ever more slowly instead of once a second forever.
+   * A connection must last this long (or get queued data acknowledged, see `noteProgress`)
+   * before the backoff starts again from `minMs`. A hub that accepts the connection and then
+   * drops it at once (a refused subscription, an event its storage cannot take: the stuck event
+   * is never acknowledged) is then retried ever more slowly instead of once a second forever.
    */
   stableMs: number;
   connectTimeoutMs: number;
@@ -53,6 +54,8 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   private up = false;
   private attempt = 0;
   private connectedAt: number | null = null;
+  /** The hub acknowledged queued data on the current connection (see `noteProgress`). */
+  private progressed = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
   private started = false;
@@ -82,6 +85,17 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     if (!client || !client.connected) return false;
     client.publish(topic, payload, { qos: opts.qos, retain: opts.retain ?? false }, (err) => cb?.(err ?? undefined));
     return true;
+  }
+
+  /**
+   * The hub acknowledged something the agent had queued (a lock event's PUBACK) on this
+   * connection. Such a connection was useful however short it was: when it drops, the next
+   * attempt starts again from the minimum delay. Without this a flapping link (a weak 3G signal
+   * cutting every few seconds) grows the delay like a hub that refuses the agent, and once the
+   * link settles a forced door waits up to `maxMs` for the next attempt.
+   */
+  noteProgress(): void {
+    if (this.client?.connected) this.progressed = true;
   }
 
   /** Bytes written to the connection but not yet taken by the network (0 when there is none). */
@@ -144,6 +158,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     client.on('connect', (connack) => {
       if (this.client !== client) return;
       this.connectedAt = performance.now();
+      this.progressed = false;
       client.publish(o.statusTopic, 'online', { qos: 1, retain: true });
       client.subscribe(o.cmdFilter, { qos: 1 }, (err, granted) => {
         if (this.client !== client) return;
@@ -171,7 +186,8 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     });
     client.on('close', () => {
       if (this.client !== client) return;
-      if (this.connectedAt !== null && performance.now() - this.connectedAt >= o.stableMs) this.attempt = 0;
+      if (this.progressed || (this.connectedAt !== null && performance.now() - this.connectedAt >= o.stableMs)) this.attempt = 0;
+      this.progressed = false;
       this.connectedAt = null;
       this.client = null;
       this.markDown('lost');

@@ -14,6 +14,14 @@ export interface EventQueueOptions {
   maxEvents: number;
   /** Bound on bytes kept, same policy. */
   maxBytes: number;
+  /**
+   * Bound on events held only in memory because the disk refused them (full, read-only, failing
+   * card). Past it the oldest of those are dropped and counted: what is already on disk is kept,
+   * and the newest events, the ones most likely to matter, stay. Default: maxEvents.
+   */
+  memoryMaxEvents?: number;
+  /** While the disk refuses writes, how often writing to it is tried again. Default 5 s. */
+  retryMs?: number;
   /** Events per segment file before a new one is started. */
   segmentMaxEvents: number;
   /** How long acknowledgements may sit in memory before the cursor is written. */
@@ -26,10 +34,13 @@ export interface EventQueueOptions {
   fsync: 'always' | 'never';
   /** Seeds the sequence of a fresh data dir (see `open`). */
   clock: Clock;
-  onDrop?: (count: number) => void;
+  /** `bound`: past maxEvents/maxBytes; `memory`: held in memory only, past memoryMaxEvents. */
+  onDrop?: (count: number, reason: 'bound' | 'memory') => void;
   onCorrupt?: (count: number) => void;
-  /** A write to disk failed; the event is still kept in memory and sent if the link is up. */
+  /** Every failed write (segment or cursor); the event is still kept in memory and sent if the link is up. */
   onWriteError?: (err: KhoaError) => void;
+  /** The disk stopped taking writes (with the first error) or took them again: once per change, not per event. */
+  onStorageChange?: (ok: boolean, err?: KhoaError) => void;
 }
 
 interface SegmentInfo {
@@ -44,6 +55,8 @@ interface Cursor {
   acked: number;
   /** Highest seq ever issued, so a restart with an empty queue keeps counting upwards. */
   lastSeq: number;
+  /** Written true by a clean close only: otherwise seqs may have been issued that no file records. */
+  clean?: boolean;
 }
 
 const CURSOR_FILE = 'cursor.json';
@@ -51,7 +64,7 @@ const CURSOR_FILE = 'cursor.json';
 function parseCursor(value: unknown): Cursor | null {
   const c = value as Partial<Cursor> | null;
   if (!c || typeof c !== 'object' || !Number.isSafeInteger(c.acked) || !Number.isSafeInteger(c.lastSeq)) return null;
-  return { acked: c.acked as number, lastSeq: c.lastSeq as number };
+  return { acked: c.acked as number, lastSeq: c.lastSeq as number, clean: c.clean === true };
 }
 
 /**
@@ -65,6 +78,11 @@ function parseCursor(value: unknown): Cursor | null {
  *
  * File operations are synchronous: events are rare, ordering is then trivial, and the agent
  * never reports an event as made before it is on disk.
+ *
+ * When the disk refuses writes (ENOSPC on a full SD card, EROFS, EIO) events are kept in memory
+ * only, up to `memoryMaxEvents`, still sent in order when the link is up, and written back to
+ * disk, oldest first, as soon as it takes writes again: nothing is ever written to disk while an
+ * older event is held in memory only, so segments stay in seq order.
  */
 export class EventQueue {
   private pending: QueuedEvent[] = [];
@@ -74,7 +92,10 @@ export class EventQueue {
   private fd: number | null = null;
   private currentCount = 0;
   private cursorTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
+  private memoryCount = 0;
+  private diskOk = true;
   /** Totals since this process opened the queue. */
   dropped = 0;
   corrupt = 0;
@@ -140,11 +161,16 @@ export class EventQueue {
       segments.push({ name: s.name, firstSeq: s.firstSeq, lastSeq: last });
     }
     const fresh = !cursor && segs.length === 0;
-    const lastSeq = fresh ? Math.max(0, Math.floor(opts.clock.now())) : Math.max(maxSeq, 0);
+    // After an unclean stop, seqs may have been issued to events the disk refused (and the hub
+    // may hold them): continuing from the disk would reissue them, and the hub would drop the
+    // new events as replays. The clock is ahead of any of them unless it is badly behind.
+    const unclean = !fresh && cursor?.clean !== true;
+    const lastSeq = fresh || unclean ? Math.max(0, maxSeq, Math.floor(opts.clock.now())) : Math.max(maxSeq, 0);
     const q = new EventQueue(opts, { pending, lastSeq, segments, corrupt });
     if (corrupt > 0) opts.onCorrupt?.(corrupt);
     q.enforceBound();
-    q.flush();
+    // A full disk must not keep the agent from starting: it runs on memory until space returns.
+    q.tryFlush();
     return q;
   }
 
@@ -162,6 +188,16 @@ export class EventQueue {
     return this.lastSeq;
   }
 
+  /** Events held only in memory because the disk refused them (lost if the agent stops). */
+  get memoryOnly(): number {
+    return this.memoryCount;
+  }
+
+  /** False from a failed write until a write succeeds again. */
+  get storageOk(): boolean {
+    return this.diskOk;
+  }
+
   /** Pending events, oldest first. The array is live: do not keep it across awaits. */
   entries(): readonly QueuedEvent[] {
     return this.pending;
@@ -174,11 +210,11 @@ export class EventQueue {
     const checked = lockEventValidator.check(event);
     if (!checked.ok) throw new KhoaError('KHOA_ERR_DRIVER', checked.error.message, { lockId, ...checked.error.context });
     this.lastSeq = event.seq;
-    const line = encodeLine(lockId, event);
-    const item: QueuedEvent = { lockId, event, bytes: Buffer.byteLength(line) };
-    this.write(line, event.seq);
+    const item: QueuedEvent = { lockId, event, bytes: Buffer.byteLength(encodeLine(lockId, event)), memoryOnly: true };
     this.pending.push(item);
     this.pendingBytes += item.bytes;
+    this.memoryCount++;
+    this.persist();
     this.enforceBound();
     return item;
   }
@@ -188,16 +224,16 @@ export class EventQueue {
     const i = this.pending.findIndex((e) => e.event.seq === seq);
     if (i < 0) return false;
     const [gone] = this.pending.splice(i, 1);
-    this.pendingBytes -= gone?.bytes ?? 0;
+    if (gone) this.forget(gone);
     if (i === 0) this.scheduleCursor();
     return true;
   }
 
   /** Writes the cursor now and deletes segments wholly behind it. */
-  flush(): void {
+  flush(clean = false): void {
     if (this.cursorTimer) clearTimeout(this.cursorTimer);
     this.cursorTimer = null;
-    const cursor: Cursor = { acked: this.ackedUpTo(), lastSeq: this.lastSeq };
+    const cursor: Cursor = { acked: this.ackedUpTo(), lastSeq: this.lastSeq, clean };
     writeFileAtomic(path.join(this.opts.dir, CURSOR_FILE), `${JSON.stringify(cursor)}\n`);
     const current = this.fd !== null ? this.segments[this.segments.length - 1] : undefined;
     this.segments = this.segments.filter((s) => {
@@ -207,14 +243,25 @@ export class EventQueue {
     });
   }
 
+  /** Never throws: a cursor the disk refuses costs resends after a restart, which the hub deduplicates. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    // Events held in memory only are lost with the process; a last try to save them.
+    this.persist();
+    // Clean only if every issued seq is on disk: otherwise the next start must skip past them.
+    this.tryFlush(this.memoryCount === 0);
+    if (this.fd !== null) fs.closeSync(this.fd);
+    this.fd = null;
+  }
+
+  private tryFlush(clean = false): void {
     try {
-      this.flush();
-    } finally {
-      if (this.fd !== null) fs.closeSync(this.fd);
-      this.fd = null;
+      this.flush(clean);
+    } catch (err) {
+      this.failed(err, 'cursor', this.lastSeq);
     }
   }
 
@@ -223,31 +270,89 @@ export class EventQueue {
     return head ? head.event.seq - 1 : this.lastSeq;
   }
 
-  private write(line: string, seq: number): void {
+  private forget(item: QueuedEvent): void {
+    this.pendingBytes -= item.bytes;
+    if (item.memoryOnly) this.memoryCount--;
+  }
+
+  /**
+   * Writes the events held in memory only, oldest first, stopping at the first failure. They are
+   * always the newest ones (a suffix of `pending`): nothing is written while an older one waits.
+   */
+  private persist(): void {
+    while (this.memoryCount > 0) {
+      const item = this.pending[this.pending.length - this.memoryCount];
+      if (!item || !this.write(item)) return;
+      delete item.memoryOnly;
+      this.memoryCount--;
+    }
+    if (this.diskOk) return;
+    // Everything is on disk again (or was sent); the cursor write tells whether the disk is back.
+    try {
+      this.flush();
+    } catch (err) {
+      this.failed(err, 'cursor', this.lastSeq);
+      return;
+    }
+    this.diskOk = true;
+    this.opts.onStorageChange?.(true);
+  }
+
+  private write(item: QueuedEvent): boolean {
+    const seq = item.event.seq;
     try {
       const fd = this.fd === null || this.currentCount >= this.opts.segmentMaxEvents ? this.rotate(seq) : this.fd;
-      fs.writeSync(fd, line);
+      // writeSync may take part of the buffer (the last free blocks) and return without an error.
+      const buf = Buffer.from(encodeLine(item.lockId, item.event));
+      for (let off = 0; off < buf.length; ) {
+        const n = fs.writeSync(fd, buf, off, buf.length - off);
+        if (n <= 0) throw Object.assign(new Error('short write'), { code: 'ENOSPC' });
+        off += n;
+      }
       if (this.opts.fsync === 'always') fs.fdatasyncSync(fd);
       const cur = this.segments[this.segments.length - 1];
       if (cur) cur.lastSeq = seq;
       this.currentCount++;
+      return true;
     } catch (err) {
-      // Disk full or failing card: keep the event in memory (still sent if the link is up) and
-      // start a fresh segment next time rather than appending after a partial line.
+      // Start a fresh segment next time rather than appending after a partial line.
       if (this.fd !== null) fs.closeSync(this.fd);
       this.fd = null;
-      this.opts.onWriteError?.(new KhoaError('KHOA_ERR_STORAGE', `queue write failed: ${(err as Error).message}`, { seq }, { cause: err }));
+      this.failed(err, 'segment', seq);
+      return false;
     }
+  }
+
+  private failed(err: unknown, what: 'segment' | 'cursor', seq: number): void {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    const e = new KhoaError('KHOA_ERR_STORAGE', `queue ${what} write failed: ${code}`, { dir: this.opts.dir, seq, code }, { cause: err });
+    this.opts.onWriteError?.(e);
+    if (this.diskOk) {
+      this.diskOk = false;
+      this.opts.onStorageChange?.(false, e);
+    }
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.persist();
+    }, this.opts.retryMs ?? 5000);
+    this.retryTimer.unref?.();
   }
 
   private rotate(firstSeq: number): number {
     if (this.fd !== null) fs.closeSync(this.fd);
     this.fd = null;
     const name = segmentName(firstSeq);
-    // Never append to a segment from before: it may end with a torn line.
-    const fd = fs.openSync(path.join(this.opts.dir, name), 'a', 0o600);
+    // Never append to a segment from before: it may end with a torn line. A file of this name
+    // can only be an earlier failed attempt at this very event, so it is replaced.
+    const fd = fs.openSync(path.join(this.opts.dir, name), 'w', 0o600);
     this.fd = fd;
     syncDir(this.opts.dir);
+    this.segments = this.segments.filter((s) => s.name !== name);
     this.segments.push({ name, firstSeq, lastSeq: firstSeq - 1 });
     this.currentCount = 0;
     return fd;
@@ -257,13 +362,24 @@ export class EventQueue {
     let dropped = 0;
     while (this.pending.length > 1 && (this.pending.length > this.opts.maxEvents || this.pendingBytes > this.opts.maxBytes)) {
       const gone = this.pending.shift();
-      this.pendingBytes -= gone?.bytes ?? 0;
+      if (gone) this.forget(gone);
       dropped++;
     }
     if (dropped > 0) {
       this.dropped += dropped;
-      this.opts.onDrop?.(dropped);
+      this.opts.onDrop?.(dropped, 'bound');
       this.scheduleCursor();
+    }
+    let fromMemory = 0;
+    const memoryMax = this.opts.memoryMaxEvents ?? this.opts.maxEvents;
+    if (this.memoryCount > memoryMax) {
+      const over = this.memoryCount - memoryMax;
+      for (const gone of this.pending.splice(this.pending.length - this.memoryCount, over)) this.forget(gone);
+      fromMemory = over;
+    }
+    if (fromMemory > 0) {
+      this.dropped += fromMemory;
+      this.opts.onDrop?.(fromMemory, 'memory');
     }
   }
 
@@ -271,11 +387,7 @@ export class EventQueue {
     if (this.cursorTimer || this.closed) return;
     this.cursorTimer = setTimeout(() => {
       this.cursorTimer = null;
-      try {
-        this.flush();
-      } catch (err) {
-        this.opts.onWriteError?.(new KhoaError('KHOA_ERR_STORAGE', `cursor write failed: ${(err as Error).message}`, {}, { cause: err }));
-      }
+      this.tryFlush();
     }, this.opts.cursorFlushMs);
     this.cursorTimer.unref?.();
   }

@@ -7,6 +7,8 @@ export interface QueuedEvent {
   event: LockEvent;
   /** Size of the line on disk, for the byte bound. */
   bytes: number;
+  /** Set while the disk has refused it: the event exists only in this process. */
+  memoryOnly?: true;
 }
 
 const SEGMENT_RE = /^seg-(\d{16})\.jsonl$/;
