@@ -5,6 +5,8 @@
  * mode `hub`: starts a real hub (auth, ACL, validation, SQLite storage) and receives through an
  * in-process subscription on its broker, i.e. after the hub has checked and stored the message.
  * mode `mqtt`: subscribes with an mqtt.js client to an external broker (Mosquitto).
+ * mode `aedes`: a bare aedes of the same version, no auth, no hooks, received in-process like
+ * the hub: what the broker library costs, so the hub's own share of the gap can be read off.
  *
  * Arrival times are recorded per topic, in order: MQTT keeps one publisher's order on a topic
  * [MQTT-4.6.0-5], so the k-th arrival on a topic is the k-th message sent on it.
@@ -13,7 +15,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import mqtt from 'mqtt';
+import { Aedes } from 'aedes';
 import { newDevicePassword } from '@khoa/firmware-config';
 import { startHub, type Hub } from '../hub.ts';
 import { validateSettings } from '../settings/load.ts';
@@ -26,6 +30,7 @@ import { hashDevicePassword } from '../broker/credentials.ts';
 export type ReceiverRequest =
   | { cmd: 'start-hub'; publishers: number }
   | { cmd: 'start-mqtt'; url: string }
+  | { cmd: 'start-aedes' }
   | { cmd: 'subscribe'; filter: string; qos: 0 | 1 }
   | { cmd: 'count' }
   | { cmd: 'collect' }
@@ -35,7 +40,7 @@ export type ReceiverReply =
   | { ok: 'started'; url: string; devices: Array<{ householdId: string; deviceId: string; password: string }> }
   | { ok: 'subscribed' }
   | { ok: 'count'; n: number }
-  | { ok: 'collected'; arrivals: Record<string, number[]>; rssBytes: number; cpuMicros: number }
+  | { ok: 'collected'; arrivals: Record<string, number[]>; rssBytes: number; cpuMicros: number; sysMicros: number }
   | { ok: 'stopped' }
   | { error: string };
 
@@ -44,10 +49,16 @@ let arrivals: Record<string, number[]> = {};
 const record = (topic: string) => (arrivals[topic] ??= []).push(now());
 
 let hub: Hub | undefined;
+let bare: { aedes: Aedes; server: Server } | undefined;
 let dataDir: string | undefined;
 let client: mqtt.MqttClient | undefined;
 let unsubscribe: (() => void) | undefined;
 let cpuAtStart = process.cpuUsage();
+
+/** Device names for the brokers without the hub's accounts (anonymous clients, ids only). */
+function anonymousDevices(): Array<{ householdId: string; deviceId: string; password: string }> {
+  return Array.from({ length: 64 }, (_, i) => ({ householdId: `bench-hh-${i}`, deviceId: `bench-dev-${i}`, password: '' }));
+}
 
 async function handle(req: ReceiverRequest): Promise<ReceiverReply> {
   switch (req.cmd) {
@@ -68,19 +79,26 @@ async function handle(req: ReceiverRequest): Promise<ReceiverReply> {
       }
       return { ok: 'started', url: `mqtt://127.0.0.1:${hub.mqttPort}`, devices };
     }
+    case 'start-aedes': {
+      const aedes = await Aedes.createBroker();
+      const server = createServer(aedes.handle);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      bare = { aedes, server };
+      const devices = anonymousDevices();
+      return { ok: 'started', url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`, devices };
+    }
     case 'start-mqtt': {
       client = await mqtt.connectAsync(req.url, { protocolVersion: 4, clean: true, reconnectPeriod: 0 });
       client.on('message', (topic) => record(topic));
-      const devices = [];
-      for (let i = 0; i < 64; i++) devices.push({ householdId: `bench-hh-${i}`, deviceId: `bench-dev-${i}`, password: '' });
+      const devices = anonymousDevices();
       return { ok: 'started', url: req.url, devices };
     }
     case 'subscribe': {
       unsubscribe?.();
       arrivals = {};
       cpuAtStart = process.cpuUsage();
-      if (hub) {
-        const aedes = hub.broker.aedes;
+      const aedes = hub?.broker.aedes ?? bare?.aedes;
+      if (aedes) {
         const deliver = (packet: { topic: string }, cb: () => void) => {
           record(packet.topic);
           cb();
@@ -100,12 +118,16 @@ async function handle(req: ReceiverRequest): Promise<ReceiverReply> {
       const cpu = process.cpuUsage(cpuAtStart);
       const out = arrivals;
       arrivals = {};
-      return { ok: 'collected', arrivals: out, rssBytes: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system };
+      return { ok: 'collected', arrivals: out, rssBytes: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system, sysMicros: cpu.system };
     }
     case 'stop': {
       unsubscribe?.();
       await client?.endAsync().catch(() => {});
       await hub?.stop();
+      if (bare) {
+        await new Promise<void>((resolve) => bare!.aedes.close(() => resolve()));
+        await new Promise<void>((resolve) => bare!.server.close(() => resolve()));
+      }
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
       return { ok: 'stopped' };
     }

@@ -1,6 +1,6 @@
 import { isValidId, KhoaError } from '@khoa/protocol';
 import type { AreaVersion, CoverageDb } from '../storage/coverage-tables.ts';
-import { parseCsv } from './csv.ts';
+import { decodeCsvBytes, parseCsv } from './csv.ts';
 
 /**
  * Area data from CSV: the tree and its census figures. One row per area; the header names the
@@ -53,6 +53,12 @@ interface Parsed {
 }
 
 const MAX_COUNT = 100_000_000;
+/** Province → district → commune → village → group is five; anything near this is a mistake (and bounds each walk up the tree). */
+export const MAX_AREA_DEPTH = 16;
+/** Errors reported per file: enough to fix a sheet in one pass, bounded for a hostile one. */
+const MAX_ERRORS = 1000;
+/** Why a file was refused: the `reason` label of khoa_area_imports_total. */
+export type ImportRefusal = 'too_large' | 'encoding' | 'csv' | 'rows' | 'tree';
 
 function count(v: string, col: Column, line: number, errors: RowError[]): number | null {
   if (v === '') return null;
@@ -63,15 +69,19 @@ function count(v: string, col: Column, line: number, errors: RowError[]): number
   return Number(v);
 }
 
-/** Checks the file's rows one by one; returns them parsed, and every error found. */
-export function parseAreaCsv(text: string): { rows: Parsed[]; errors: RowError[] } {
+/**
+ * Checks the file's rows one by one; returns them parsed, and the errors found (at most
+ * MAX_ERRORS). Bytes are decoded as strict UTF-8; `stage` says what kind of error came first.
+ */
+export function parseAreaCsv(input: string | Uint8Array): { rows: Parsed[]; errors: RowError[]; stage?: ImportRefusal } {
   const errors: RowError[] = [];
   let table: ReturnType<typeof parseCsv>;
   try {
-    table = parseCsv(text);
+    table = parseCsv(typeof input === 'string' ? input : decodeCsvBytes(input));
   } catch (err) {
-    const line = (err as KhoaError).context?.line;
-    return { rows: [], errors: [{ row: typeof line === 'number' ? line : 1, column: null, reason: (err as Error).message }] };
+    const ctx = (err as KhoaError).context ?? {};
+    const stage: ImportRefusal = ctx.reason === 'too_large' ? 'too_large' : ctx.reason === 'encoding' || ctx.reason === 'nul' ? 'encoding' : 'csv';
+    return { rows: [], errors: [{ row: typeof ctx.line === 'number' ? ctx.line : 1, column: null, reason: (err as Error).message }], stage };
   }
   const header = table[0];
   if (!header) return { rows: [], errors: [{ row: 1, column: null, reason: 'the file is empty' }] };
@@ -79,11 +89,15 @@ export function parseAreaCsv(text: string): { rows: Parsed[]; errors: RowError[]
   for (const n of names) if (!(AREA_COLUMNS as readonly string[]).includes(n)) errors.push({ row: header.line, column: null, reason: `unknown column ${JSON.stringify(n)}; expected ${AREA_COLUMNS.join(',')}` });
   for (const r of REQUIRED) if (!names.includes(r)) errors.push({ row: header.line, column: r, reason: 'required column is missing' });
   if (new Set(names).size !== names.length) errors.push({ row: header.line, column: null, reason: 'a column is named twice' });
-  if (errors.length) return { rows: [], errors };
+  if (errors.length) return { rows: [], errors, stage: 'rows' };
 
   const rows: Parsed[] = [];
   const seen = new Map<string, number>();
   for (const { line, fields } of table.slice(1)) {
+    if (errors.length >= MAX_ERRORS) {
+      errors.push({ row: line, column: null, reason: `more than ${MAX_ERRORS} errors; the rest of the file was not checked` });
+      break;
+    }
     if (fields.length !== names.length) {
       errors.push({ row: line, column: null, reason: `${fields.length} fields, the header has ${names.length}` });
       continue;
@@ -102,6 +116,8 @@ export function parseAreaCsv(text: string): { rows: Parsed[]; errors: RowError[]
     if (!/^[a-z_]{1,40}$/.test(level)) errors.push({ row: line, column: 'level', reason: 'expected a label of a-z and _ (province, district, commune, village, …)' });
     const name = get('name');
     if (!name || name.length > 200) errors.push({ row: line, column: 'name', reason: 'expected 1 to 200 characters' });
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+    else if (/[\u0000-\u001f\u007f]/.test(name)) errors.push({ row: line, column: 'name', reason: 'contains a control character (tab, line break, …)' });
     const kind = get('kind') || null;
     if (kind !== null && kind !== 'urban' && kind !== 'rural') errors.push({ row: line, column: 'kind', reason: `expected urban, rural or empty, got ${JSON.stringify(kind)}` });
     const households = count(get('households'), 'households', line, errors);
@@ -114,13 +130,13 @@ export function parseAreaCsv(text: string): { rows: Parsed[]; errors: RowError[]
     if (errors.length === before) rows.push({ line, id, parentId, level, name, kind, households, ra, raCovered, ag, agCovered, has });
   }
   if (!table.slice(1).length) errors.push({ row: 1, column: null, reason: 'no area rows after the header' });
-  return { rows, errors };
+  return { rows, errors, ...(errors.length && { stage: 'rows' as const }) };
 }
 
 /** Checks the rows against the stored tree (parents, cycles, double census), then writes them in one transaction. */
-export async function importAreas(db: CoverageDb, text: string, at: number): Promise<ImportResult> {
-  const { rows, errors } = parseAreaCsv(text);
-  if (errors.length) throw importError(errors);
+export async function importAreas(db: CoverageDb, input: string | Uint8Array, at: number): Promise<ImportResult> {
+  const { rows, errors, stage } = parseAreaCsv(input);
+  if (errors.length) throw importError(errors, stage ?? 'rows');
   return db.transaction().execute(async (tx) => {
     const current = new Map<string, AreaVersion>();
     for (const v of await tx.selectFrom('area_versions').selectAll().where('valid_to', 'is', null).execute()) current.set(v.area_id, v);
@@ -144,6 +160,10 @@ export async function importAreas(db: CoverageDb, text: string, at: number): Pro
     }
     const treeErrors: RowError[] = [];
     for (const r of rows) {
+      if (treeErrors.length >= MAX_ERRORS) {
+        treeErrors.push({ row: r.line, column: null, reason: `more than ${MAX_ERRORS} errors; the rest of the file was not checked` });
+        break;
+      }
       if (r.parentId && !next.has(r.parentId)) {
         treeErrors.push({ row: r.line, column: 'parent_id', reason: `no area ${r.parentId} in the file or stored` });
         continue;
@@ -155,6 +175,10 @@ export async function importAreas(db: CoverageDb, text: string, at: number): Pro
           treeErrors.push({ row: r.line, column: 'parent_id', reason: `makes a cycle through ${p}` });
           break;
         }
+        if (seen.size > MAX_AREA_DEPTH) {
+          treeErrors.push({ row: r.line, column: 'parent_id', reason: `more than ${MAX_AREA_DEPTH} levels above this area` });
+          break;
+        }
         seen.add(p);
         if (censusAbove === null && next.get(p)?.households != null) censusAbove = p;
       }
@@ -163,11 +187,12 @@ export async function importAreas(db: CoverageDb, text: string, at: number): Pro
         treeErrors.push({ row: r.line, column: 'households', reason: `households are also given on ${censusAbove}${line ? ` (line ${line})` : ''}, above this area: give them on one level only` });
       }
     }
-    if (treeErrors.length) throw importError(treeErrors);
+    if (treeErrors.length) throw importError(treeErrors, 'tree');
 
     const result: ImportResult = { added: 0, changed: 0, unchanged: 0 };
     // Parents before children (foreign key on areas.parent_id).
-    const ordered = [...rows].sort((a, b) => depth(next, a.id) - depth(next, b.id));
+    const depths = new Map(rows.map((r) => [r.id, depth(next, r.id)]));
+    const ordered = [...rows].sort((a, b) => depths.get(a.id)! - depths.get(b.id)!);
     for (const r of ordered) {
       const v = next.get(r.id)!;
       const old = current.get(r.id);
@@ -185,7 +210,7 @@ export async function importAreas(db: CoverageDb, text: string, at: number): Pro
         continue;
       }
       if (Number(old.valid_from) >= at) {
-        throw importError([{ row: r.line, column: null, reason: `area ${r.id} already has a version from ${new Date(Number(old.valid_from)).toISOString()}; import with a later date` }]);
+        throw importError([{ row: r.line, column: null, reason: `area ${r.id} already has a version from ${new Date(Number(old.valid_from)).toISOString()}; import with a later date` }], 'tree');
       }
       const stored = await tx.selectFrom('area_versions').select('area_id').where('area_id', '=', r.id).where('valid_to', 'is', null).executeTakeFirst();
       if (stored) await tx.updateTable('area_versions').set({ valid_to: at }).where('area_id', '=', r.id).where('valid_to', 'is', null).execute();
@@ -204,7 +229,14 @@ function depth(tree: Map<string, AreaVersion>, id: string): number {
   return d;
 }
 
-function importError(errors: RowError[]): KhoaError {
+function importError(errors: RowError[], stage: ImportRefusal): KhoaError {
   const first = errors.slice(0, 5).map((e) => `line ${e.row}${e.column ? ` ${e.column}` : ''}: ${e.reason}`).join('; ');
-  return new KhoaError('KHOA_ERR_PAYLOAD_INVALID', `area file refused, nothing imported (${errors.length} error${errors.length === 1 ? '' : 's'}): ${first}`, { errors });
+  const code = stage === 'too_large' ? 'KHOA_ERR_PAYLOAD_TOO_LARGE' : 'KHOA_ERR_PAYLOAD_INVALID';
+  return new KhoaError(code, `area file refused, nothing imported (${errors.length} error${errors.length === 1 ? '' : 's'}): ${first}`, { errors, stage });
+}
+
+/** The reason label of khoa_area_imports_total for an import that threw. */
+export function importRefusalOf(err: unknown): ImportRefusal | 'failed' {
+  const stage = (err as KhoaError)?.context?.stage;
+  return typeof stage === 'string' ? (stage as ImportRefusal) : 'failed';
 }

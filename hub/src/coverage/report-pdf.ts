@@ -1,8 +1,7 @@
 import { chromium } from 'playwright-core';
 import { KhoaError } from '@khoa/protocol';
+import { chromiumPath } from './chromium-path.ts';
 
-/** The system Chromium; reports need no browser download. KHOA_CHROMIUM overrides it. */
-const CHROMIUM = process.env.KHOA_CHROMIUM ?? '/usr/bin/chromium';
 /** A headless print on a hub: no sandbox user namespaces in containers, nothing fetched from the network. */
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
@@ -24,11 +23,12 @@ export function htmlToPdf(html: string, timeoutMs = 60_000): Promise<Buffer> {
 let queue: Promise<void> = Promise.resolve();
 
 async function print(html: string, timeoutMs: number): Promise<Buffer> {
+  const executable = await chromiumPath();
   let browser;
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: timeoutMs });
+    browser = await chromium.launch({ executablePath: executable, args: ARGS, timeout: timeoutMs });
   } catch (err) {
-    throw new KhoaError('KHOA_ERR_CONFIG_INVALID', `cannot start Chromium at ${CHROMIUM} to print the report: ${(err as Error).message.split('\n')[0]}`, { executable: CHROMIUM }, { cause: err });
+    throw new KhoaError('KHOA_ERR_CONFIG_INVALID', `cannot start Chromium at ${executable} to print the report: ${(err as Error).message.split('\n')[0]}`, { executable }, { cause: err });
   }
   try {
     const page = await browser.newPage({ javaScriptEnabled: false });

@@ -8,6 +8,7 @@ import { addDevice } from '../storage/devices.ts';
 import { newDevicePassword } from '@khoa/firmware-config';
 import { hashDevicePassword } from '../broker/credentials.ts';
 import { dbTargets, type TestDbTarget } from './databases.ts';
+export { freePort } from './ports.ts';
 
 /**
  * A real hub for tests: its own broker on an ephemeral port, HTTP on another, a real database

@@ -7,6 +7,7 @@ import type { VideoInfo } from '../../pipeline/frames/video.ts';
 import { defaultPipelineRate } from '../../pipeline/options.ts';
 
 const usage = `usage: khoa analyze <video|image|rtsp-url> [--json] [--all-frames] [--fps N] [--score S]
+                    [--max-frames N] [--duration SEC] [--timeout SEC]
 
 Runs the frame pipeline (motion, person detection, tracking) on a file or stream and prints
 one JSON line per analysed frame on stdout:
@@ -17,6 +18,9 @@ Boxes are in source pixels. A still image is searched whole (motion "everywhere"
   --all-frames  analyse every frame (default: sample at the pipeline rate, ${defaultPipelineRate} fps)
   --fps N       sampling rate when not --all-frames
   --score S     least score reported (default 0.45)
+  --max-frames N  stop after N analysed frames (a live stream otherwise runs until stopped)
+  --duration SEC  stop SEC seconds after the first frame (wall clock for a live stream)
+  --timeout SEC   give up on a live stream that sends no frame for SEC seconds (default 15)
 Progress goes to stderr when it is a terminal. Exit 1 on unreadable input.`;
 
 const IMAGE_MAGIC: [number[], string][] = [
@@ -75,7 +79,10 @@ async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, 'all-frames': { type: 'boolean' }, fps: { type: 'string' }, score: { type: 'string' } },
+    options: {
+      json: { type: 'boolean' }, 'all-frames': { type: 'boolean' }, fps: { type: 'string' }, score: { type: 'string' },
+      'max-frames': { type: 'string' }, duration: { type: 'string' }, timeout: { type: 'string' },
+    },
   });
   const input = positionals[0];
   if (!input || positionals.length > 1) {
@@ -87,8 +94,20 @@ async function run(argv: string[]): Promise<number> {
   if (!(fps > 0 && fps <= 120) || !(score >= 0 && score <= 1)) {
     throw new KhoaError('KHOA_ERR_CONFIG_INVALID', '--fps must be in (0, 120] and --score in [0, 1]', { fps: values.fps, score: values.score });
   }
+  const maxFrames = values['max-frames'] !== undefined ? Number(values['max-frames']) : Infinity;
+  const duration = values.duration !== undefined ? Number(values.duration) : Infinity;
+  const timeout = values.timeout !== undefined ? Number(values.timeout) : 15;
+  if (!(maxFrames >= 1 && (Number.isInteger(maxFrames) || maxFrames === Infinity)) || !(duration > 0) || !(timeout > 0 && timeout <= 600)) {
+    throw new KhoaError('KHOA_ERR_CONFIG_INVALID', '--max-frames must be a whole number >= 1, --duration > 0 and --timeout in (0, 600]', {
+      maxFrames: values['max-frames'], duration: values.duration, timeout: values.timeout,
+    });
+  }
   const live = /^[a-z]+:\/\//i.test(input);
   const still = !live && (await sniffImage(input));
+  // Named as a picture but not one: ffmpeg would only say "Conversion failed" about a video.
+  if (!live && !still && /\.(jpe?g|png|webp)$/i.test(input)) {
+    throw new KhoaError('KHOA_ERR_IMAGE_DECODE', `${input}: not a JPEG, PNG or WebP image (its first bytes are not one)`, { input });
+  }
 
   // Loaded here, not at the top: `khoa help` and other commands need not load ORT and sharp.
   const [{ loadDetector }, { DetectRunner }, { CameraAnalyzer }, { decodeImage }, { readVideoFrames }] = await Promise.all([
@@ -116,10 +135,17 @@ async function run(argv: string[]): Promise<number> {
       if (info.fps && info.durationSec) progress.total = Math.round(info.fps * info.durationSec);
     };
     const t0 = Date.now();
-    for await (const f of readVideoFrames(input, { ...(!values['all-frames'] && { sampleFps: fps }), onInfo })) {
+    let analysed = 0;
+    let firstTime: number | undefined;
+    for await (const f of readVideoFrames(input, { ...(!values['all-frames'] && { sampleFps: fps }), onInfo, frameTimeoutMs: timeout * 1000 })) {
+      // From the first frame, not from the start: connecting to a camera can take seconds.
+      firstTime ??= f.time;
+      if (f.time - firstTime >= duration) break;
       const frame = { ...f.image, sourceWidth: f.image.width, sourceHeight: f.image.height, scale: 1 };
       out(line(f.index, await analyzer.analyze({ frame, ts: t0 + f.time * 1000 })));
       progress.draw(f.index);
+      // Leaving the loop ends the generator, which stops ffmpeg.
+      if (++analysed >= maxFrames) break;
     }
     progress.done();
     return 0;

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { KhoaError } from '@khoa/protocol';
 import type { CliCommand } from '../command.ts';
 import { configOption, parseOptions, settingsFrom, withDb } from '../options.ts';
 import { importAreas, AREA_COLUMNS, type RowError } from '../../coverage/area-import.ts';
 import { coverageDb } from '../../storage/coverage-tables.ts';
+import { CSV_LIMITS } from '../../coverage/csv.ts';
 import { parseLocalDate } from '../../coverage/periods.ts';
 
 const usage = `usage: khoa area import FILE.csv [--from YYYY-MM-DD] [--config FILE]
@@ -24,15 +25,19 @@ export const areaImport: CliCommand = {
     const { values, positionals } = parseOptions(argv, { ...configOption, from: { type: 'string' } }, true);
     const file = positionals[0];
     if (!file || positionals.length > 1) throw new KhoaError('KHOA_ERR_CONFIG_INVALID', 'expected one CSV file', { argv });
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = readFileSync(file, 'utf8');
+      // Checked before reading: a 5 GB file must not be pulled into memory to be refused.
+      const size = statSync(file).size;
+      if (size > CSV_LIMITS.maxBytes) throw new KhoaError('KHOA_ERR_PAYLOAD_TOO_LARGE', `${file} is ${size} bytes, more than ${CSV_LIMITS.maxBytes}`, { file, bytes: size });
+      bytes = readFileSync(file);
     } catch (err) {
+      if (err instanceof KhoaError) throw err;
       throw new KhoaError('KHOA_ERR_CONFIG_FILE', `cannot read ${file}: ${(err as Error).message}`, { file }, { cause: err });
     }
     const at = values.from ? parseLocalDate(values.from, 'from') : Date.now();
     try {
-      const r = await withDb(settingsFrom(values), (db) => importAreas(coverageDb(db.kysely), text, at));
+      const r = await withDb(settingsFrom(values), (db) => importAreas(coverageDb(db.kysely), bytes, at));
       console.log(`areas: ${r.added} added, ${r.changed} changed, ${r.unchanged} unchanged`);
       return 0;
     } catch (err) {

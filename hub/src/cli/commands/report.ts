@@ -14,7 +14,7 @@ Coverage, response and standing report of an area and the areas right below it.
 PERIOD: 2026-03 (month), 2026-Q1 (quarter), 2026-H1 (6 months), 2026 (year).
 A closed period is reported as it was at its end (the tree, the daily coverage snapshot,
 alerts where households lived then). CSV (default) goes to stdout unless --out is given;
-html and pdf need --out. pdf is printed by Chromium (/usr/bin/chromium, or KHOA_CHROMIUM).`;
+html and pdf need --out. pdf is printed by Chromium (KHOA_CHROMIUM, else /usr/bin/chromium, else the one @sparticuz/chromium unpacks).`;
 
 const FORMATS = ['csv', 'html', 'pdf'] as const;
 
