@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, PASSWORD, insertBulkAlerts, startConsoleFixture, type ConsoleFixture } from './console-fixture.ts';
 import { expireSnapshots } from '../hub/src/storage/snapshot-retention.ts';
+import SqliteDatabase from 'better-sqlite3';
+import { parseFacts } from '@khoa/protocol';
 
 let f: ConsoleFixture;
 const as: Record<string, ApiClient> = {};
@@ -44,6 +46,36 @@ describe('sessions and their protections', () => {
     expect(await (await c.get('/api/session')).json()).toMatchObject({ username: 'police.a', role: 'officer', areaId: 'xa-a', areaName: 'Xã Phượng Sơn' });
     expect((await c.post('/api/logout')).status).toBe(200);
     expect((await c.get('/api/session')).status).toBe(401);
+  });
+
+  it('marks the cookies Secure when the page came over HTTPS (a TLS proxy says so), not over plain HTTP where the browser would drop them', async () => {
+    const plain = await new ApiClient(f.base).post('/api/login', { username: 'police.a', password: PASSWORD });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.getSetCookie().join('\n')).not.toMatch(/Secure/i);
+    const proxied = await new ApiClient(f.base).post('/api/login', { username: 'police.a', password: PASSWORD }, { 'x-forwarded-proto': 'https' });
+    expect(proxied.status).toBe(200);
+    const cookies = proxied.headers.getSetCookie();
+    expect(cookies.length).toBeGreaterThanOrEqual(2);
+    for (const c of cookies) expect(c).toMatch(/; Secure/);
+  });
+
+  it('answers 503 with a code when another program holds the database, and the same click works after', async () => {
+    // Another process's write lock (a backup tool, the sqlite3 shell): the hub waits
+    // db.hubBusyTimeoutMs (0.25 s), not its CLI's 5 s, so the page is not frozen meanwhile.
+    const other = new SqliteDatabase(join(f.t.hub.settings.dataDir, 'khoa.sqlite'));
+    const c = as['police.a']!;
+    const url = `/api/alerts/${alertA}/notes`;
+    try {
+      other.exec('begin exclusive');
+      const busy = await c.post(url, { text: 'ghi chú khi cơ sở dữ liệu bận' });
+      expect(busy.status).toBe(503);
+      expect(busy.headers.get('retry-after')).toBe('1');
+      expect(await busy.json()).toMatchObject({ code: 'KHOA_ERR_STORAGE_BUSY', context: { retryAfterS: 1 } });
+    } finally {
+      if (other.inTransaction) other.exec('rollback');
+      other.close();
+    }
+    expect((await c.post(url, { text: 'ghi chú khi cơ sở dữ liệu bận' })).status).toBe(200);
   });
 
   it('refuses changes without the CSRF token, with a wrong one, or from another origin', async () => {
@@ -290,7 +322,10 @@ describe('tips, SOS, advisories, survey, audit, retention', () => {
     const r = await as['nha.a']!.post('/api/sos', {});
     expect(r.status).toBe(201);
     const { alertId } = await r.json();
-    expect(await (await as['police.a']!.get(`/api/alerts/${alertId}`)).json()).toMatchObject({ alert: { kind: 'sos', severity: 'critical' } });
+    const d = await (await as['police.a']!.get(`/api/alerts/${alertId}`)).json();
+    expect(d).toMatchObject({ alert: { kind: 'sos', severity: 'critical' } });
+    // Facts, which the console words in the officer's language (facts.sos.household_page).
+    expect(parseFacts(d.alert.detail)).toEqual({ via: 'household_page', user: 'nha.a' });
   });
 
   it('publishes advisories to the area and shows them to its households only', async () => {

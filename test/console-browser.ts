@@ -1,15 +1,10 @@
-import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromiumPath } from '../hub/src/coverage/chromium-path.ts';
 import { PASSWORD } from './console-fixture.ts';
 
-/** Debian's chromium when installed (CI installs it), else @sparticuz/chromium's bundled build. */
+/** Debian's chromium when installed (CI installs it), else @sparticuz/chromium's bundled build: the hub's own choice. */
 export async function launchChromium(): Promise<Browser> {
-  let executablePath = '/usr/bin/chromium';
-  if (!existsSync(executablePath)) {
-    const name = '@sparticuz/chromium';
-    executablePath = await ((await import(name)) as { default: { executablePath(): Promise<string> } }).default.executablePath();
-  }
-  return chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  return chromium.launch({ executablePath: await chromiumPath(), headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
 }
 
 /** Signs in through the login page like a person would, and waits for the role's page. */

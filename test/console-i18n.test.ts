@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ALERT_KINDS, ALERT_STATUSES, CAMERA_STATES, LOCK_EVENT_TYPES, ROLES, SURVEY_ITEMS } from '@khoa/protocol';
+import { ALERT_KINDS, ALERT_STATUSES, CAMERA_STATES, FACT_KINDS, LOCK_EVENT_TYPES, ROLES, SURVEY_ITEMS } from '@khoa/protocol';
 
 const pub = join(import.meta.dirname, '../dashboards/public');
 const vi = (await import(join(pub, 'js/i18n/vi.js'))).default as Record<string, string>;
@@ -34,6 +34,9 @@ describe('page dictionaries', () => {
       ...CAMERA_STATES.map((c) => `cam.${c}`),
       ...ROLES.map((r) => `role.${r}`),
       ...SURVEY_ITEMS.map((i) => `survey.item.${i}`),
+      ...FACT_KINDS.map((k) => `facts.${k}`),
+      ...['unlocked', 'door_open'].map((s) => `facts.state.${s}`),
+      'facts.sos.household_page',
       ...['acknowledge', 'resolve', 'false-alarm', 'assign'].map((a) => `action.${a}`),
     ];
     const used = usedKeys();

@@ -90,6 +90,9 @@ describe('police console in Chromium', { timeout: 60_000 }, () => {
     // The resolved alert leaves the open list; the door alert remains.
     await page.locator(`.alert-item[data-alert-id="${person!.id}"]`).waitFor({ state: 'detached' });
     await page.click('.alert-item[data-kind=door_forced]');
+    // The hub stores facts; the officer reads them in Vietnamese, in the detail and its history.
+    await page.waitForSelector('#detail-text:text("Khóa “front” báo cửa bị phá")');
+    await page.waitForSelector('#history li:has-text("Khóa “front” báo cửa bị phá")');
     await page.screenshot({ path: join(SHOTS, 'console.png'), fullPage: false });
     // Older history comes page by page.
     const before = await page.locator('.alert-item').count();
@@ -112,6 +115,7 @@ describe('police console in Chromium', { timeout: 60_000 }, () => {
     await page.click('.topbar .lang button:text("EN")');
     await page.waitForSelector('.topbar nav a:text("Alerts")');
     await page.waitForSelector('#detail-status:text("New")');
+    await page.waitForSelector('#detail-text:text("Lock “front” reported the door forced")');
     await page.screenshot({ path: join(SHOTS, 'console-en.png') });
     await ctx.close();
   });

@@ -1,10 +1,9 @@
-import { createServer } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHub, validateSettings, createLogger, hashDevicePassword, storage, type Hub } from '@khoa/hub';
-import { startTestHub, waitFor, type TestHub } from '@khoa/hub/testing';
+import { freePort, startTestHub, waitFor, type TestHub } from '@khoa/hub/testing';
 import { startAgent, type Agent } from '@khoa/edge-agent';
 import { createAgentConfig, newDevicePassword } from '@khoa/firmware-config';
 
@@ -24,16 +23,6 @@ function tmp(prefix: string): string {
   return dir;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function agentFor(t: { provision(h: string, d: string): Promise<string> }, port: number, householdId: string, deviceId: string): Promise<Agent> {
   const password = await t.provision(householdId, deviceId);
