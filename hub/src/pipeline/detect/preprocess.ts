@@ -72,7 +72,7 @@ export function regionToTensor(img: RgbImage, region: Region, n: number, norm: N
   const xs = new Int32Array(n);
   for (let ox = 0; ox < n; ox++) {
     const cx = region.x + (ox + 0.5) * scale;
-    xs[ox] = cx < 0 || cx >= W ? -1 : Math.min(W - k, Math.max(0, Math.round(cx - k / 2)));
+    xs[ox] = cx < 0 || cx >= W ? -1 : Math.min(W - k, Math.max(0, Math.round(cx - k / 2))) * 3;
   }
   for (let oy = 0; oy < n; oy++) {
     const cy = region.y + (oy + 0.5) * scale;
@@ -81,16 +81,32 @@ export function regionToTensor(img: RgbImage, region: Region, n: number, norm: N
       out.fill(0, row, row + n); out.fill(0, row + plane, row + plane + n); out.fill(0, row + 2 * plane, row + 2 * plane + n);
       continue;
     }
-    const y0 = Math.min(H - k, Math.max(0, Math.round(cy - k / 2)));
+    const r0 = Math.min(H - k, Math.max(0, Math.round(cy - k / 2))) * stride;
+    const r1 = r0 + stride, r2 = r1 + stride;
+    // k = 2 and 3 (720p to 1080p frames, regions up to the whole view) spelt out: the short
+    // inner loops cost more than their loads (3.6 against 2.1 ms for a 1280 square at 720p).
+    // Sums are integers, so the order of adding does not change a value.
     for (let ox = 0; ox < n; ox++) {
       const x0 = xs[ox]!;
       const o = row + ox;
       if (x0 < 0) { out[o] = 0; out[o + plane] = 0; out[o + 2 * plane] = 0; continue; }
-      let a0 = 0, a1 = 0, a2 = 0;
-      for (let dy = 0; dy < k; dy++) {
-        let p = (y0 + dy) * stride + x0 * 3;
-        for (let dx = 0; dx < k; dx++, p += 3) {
-          a0 += data[p + c0]!; a1 += data[p + c1]!; a2 += data[p + c2]!;
+      let a0: number, a1: number, a2: number;
+      if (k === 3) {
+        const p = r0 + x0, q = r1 + x0, r = r2 + x0;
+        a0 = data[p + c0]! + data[p + 3 + c0]! + data[p + 6 + c0]! + data[q + c0]! + data[q + 3 + c0]! + data[q + 6 + c0]! + data[r + c0]! + data[r + 3 + c0]! + data[r + 6 + c0]!;
+        a1 = data[p + c1]! + data[p + 3 + c1]! + data[p + 6 + c1]! + data[q + c1]! + data[q + 3 + c1]! + data[q + 6 + c1]! + data[r + c1]! + data[r + 3 + c1]! + data[r + 6 + c1]!;
+        a2 = data[p + c2]! + data[p + 3 + c2]! + data[p + 6 + c2]! + data[q + c2]! + data[q + 3 + c2]! + data[q + 6 + c2]! + data[r + c2]! + data[r + 3 + c2]! + data[r + 6 + c2]!;
+      } else if (k === 2) {
+        const p = r0 + x0, q = r1 + x0;
+        a0 = data[p + c0]! + data[p + 3 + c0]! + data[q + c0]! + data[q + 3 + c0]!;
+        a1 = data[p + c1]! + data[p + 3 + c1]! + data[q + c1]! + data[q + 3 + c1]!;
+        a2 = data[p + c2]! + data[p + 3 + c2]! + data[q + c2]! + data[q + 3 + c2]!;
+      } else {
+        a0 = 0; a1 = 0; a2 = 0;
+        for (let dy = 0, p0 = r0 + x0; dy < k; dy++, p0 += stride) {
+          for (let dx = 0, p = p0; dx < k; dx++, p += 3) {
+            a0 += data[p + c0]!; a1 += data[p + c1]!; a2 += data[p + c2]!;
+          }
         }
       }
       out[o] = (a0 * inv - m0) * s0;
