@@ -22,6 +22,13 @@ export interface IngestContext {
   /** A heartbeat's writes (storage/heartbeat-store.ts). */
   heartbeats: HeartbeatStore;
   now(): number;
+  /**
+   * True when the hot-path stores above land their writes in the order they were called (the
+   * SQLite group commit is one FIFO queue). Then a device's next lock event may be written
+   * before its previous one has committed, and the writes of a burst share one transaction;
+   * PostgreSQL runs them on a pool, in any order, so its messages are handled one at a time.
+   */
+  writesInCallOrder?: boolean;
 }
 
 /** One message from a device, already past the ACL (its topic is under the device's own prefix). */
@@ -34,4 +41,11 @@ export interface DeviceMessage<T extends ParsedTopic = ParsedTopic> {
   log: Logger;
 }
 
-export type Handler<K extends ParsedTopic['kind']> = (ctx: IngestContext, msg: DeviceMessage<Extract<ParsedTopic, { kind: K }>>) => Promise<void>;
+/**
+ * Work a handler leaves for after the broker's acknowledgement (a lock event's rules): it runs
+ * in the device's message order, but the device's PUBACK does not wait for it.
+ */
+export type AfterAck = () => Promise<void>;
+
+/** Handles one message up to what the acknowledgement promises (stored); may return what follows it. */
+export type Handler<K extends ParsedTopic['kind']> = (ctx: IngestContext, msg: DeviceMessage<Extract<ParsedTopic, { kind: K }>>) => Promise<void | AfterAck>;

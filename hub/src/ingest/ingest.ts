@@ -2,24 +2,39 @@ import type { PublishPacket } from 'aedes';
 import { KhoaError, type ParsedTopic } from '@khoa/protocol';
 import type { DeviceIdentity } from '../broker/identity.ts';
 import { deviceLogger, type Logger } from '../log.ts';
-import type { DeviceMessage, Handler, IngestContext } from './context.ts';
-import { handlers } from './handlers/index.ts';
+import type { AfterAck, DeviceMessage, Handler, IngestContext } from './context.ts';
+import { handlers, pipelinedKinds } from './handlers/index.ts';
 import { PayloadRejected } from './payload.ts';
+
+/** Where a device's message order stands. */
+interface DeviceOrder {
+  /** Settles when the device's next message may start its handler. */
+  gate: Promise<void>;
+  /** Settles when every message of the device so far is finished, after-ack work included. Never rejects. */
+  done: Promise<void>;
+}
+
+const settled: Promise<void> = Promise.resolve();
+const ignore = (): void => {};
 
 /**
  * Turns authorised device publishes into stored state, events and rule inputs.
  *
  * Runs before the broker acknowledges the publish (see BeforeAck), so a QoS 1 event is
- * PUBACKed only once stored. Messages of one device are handled in arrival order (a chain per
- * device), because the rules depend on the order of lock states; different devices run
- * concurrently. Frames skip the chain: they must not wait behind database writes.
+ * PUBACKed only once stored. A handler may return work for after the acknowledgement (a lock
+ * event's rules). A device's messages are handled in arrival order, because the rules depend
+ * on the order of lock states: the after-ack work of each runs only once the device's earlier
+ * messages are finished, and a message starts once its predecessor is finished, except the
+ * pipelined kinds (handlers/index.ts), which start as soon as the predecessor of the same kind
+ * has queued its write. Different devices run concurrently. Frames skip the ordering: they must
+ * not wait behind database writes.
  *
  * A bad payload is dropped, counted by reason and logged with the device's ids, and still
  * acknowledged (resending garbage would not fix it). A failure of the hub itself (storage)
  * rejects, so the broker drops the connection and the agent resends later.
  */
 export class Ingest {
-  readonly #chains = new Map<string, Promise<void>>();
+  readonly #devices = new Map<string, DeviceOrder & { lastPipelined: boolean }>();
   /** One child logger per connection, not per message (this is the broker's hot path). */
   readonly #loggers = new WeakMap<DeviceIdentity, Logger>();
   #accepting = true;
@@ -36,30 +51,44 @@ export class Ingest {
     if (!log) this.#loggers.set(who, (log = deviceLogger(this.log, who)));
     const msg: DeviceMessage = { who, topic, payload, receivedAt: this.ctx.now(), log };
     this.ctx.metrics.messagesIn.inc({ kind: topic.kind });
-    if (topic.kind === 'cam_frame') return this.#handle(msg);
-    const previous = this.#chains.get(who.deviceId) ?? Promise.resolve();
-    const next = previous.then(() => this.#handle(msg));
-    // The chain itself never rejects, so one failure does not poison the device's later messages.
-    const tail = next.catch(() => {});
-    this.#chains.set(who.deviceId, tail);
-    void tail.then(() => {
-      if (this.#chains.get(who.deviceId) === tail) this.#chains.delete(who.deviceId);
+    if (topic.kind === 'cam_frame') return this.#ack(msg).then((after) => this.#after(msg, after));
+
+    const id = who.deviceId;
+    const before = this.#devices.get(id) ?? { gate: settled, done: settled, lastPipelined: false };
+    const pipelined = this.ctx.writesInCallOrder === true && pipelinedKinds.has(topic.kind);
+    // A pipelined message may follow a pipelined one as soon as that one has queued its write;
+    // anything else waits for everything before it.
+    const waitFor = pipelined && before.lastPipelined ? before.gate : before.done;
+    let acked!: Promise<AfterAck | undefined>;
+    const started = waitFor.then(() => {
+      acked = this.#ack(msg);
     });
-    return next;
+    const ack = started.then(() => acked);
+    const done = Promise.all([before.done, ack]).then(
+      ([, after]) => this.#after(msg, after),
+      ignore, // the ack's failure is the broker's to handle (below); nothing runs after it
+    );
+    const order = { gate: pipelined ? started : done, done, lastPipelined: pipelined };
+    this.#devices.set(id, order);
+    void done.then(() => {
+      if (this.#devices.get(id) === order) this.#devices.delete(id);
+    });
+    return ack.then(ignore);
   };
 
-  async #handle(msg: DeviceMessage): Promise<void> {
+  /** The handler up to the acknowledgement; resolves with its after-ack work, if any. */
+  async #ack(msg: DeviceMessage): Promise<AfterAck | undefined> {
     const kind = msg.topic.kind;
     const handler = (handlers as Record<string, Handler<typeof kind> | undefined>)[kind];
     const end = this.ctx.metrics.ingestSeconds.startTimer({ kind });
     try {
       if (!handler) throw new PayloadRejected('schema', new KhoaError('KHOA_ERR_TOPIC_INVALID', `no handler for ${kind}`));
-      await handler(this.ctx, msg as never);
+      return (await handler(this.ctx, msg as never)) ?? undefined;
     } catch (err) {
       if (err instanceof PayloadRejected) {
         this.ctx.metrics.payloadRejected.inc({ kind, reason: err.reason });
         msg.log.warn({ err: err.error.toJSON(), kind, reason: err.reason, bytes: msg.payload.length }, 'payload dropped');
-        return;
+        return undefined;
       }
       this.ctx.metrics.ingestFailures.inc({ kind });
       msg.log.error({ err, kind }, 'message handling failed; publish not acknowledged');
@@ -69,9 +98,23 @@ export class Ingest {
     }
   }
 
-  /** Refuses new messages and waits for those in progress. */
+  /**
+   * Work after the acknowledgement. A failure here is counted and logged but cannot refuse the
+   * message any more; what it leaves unfinished (an event's rules) the resume sweep finishes.
+   */
+  async #after(msg: DeviceMessage, after: AfterAck | undefined): Promise<void> {
+    if (!after) return;
+    try {
+      await after();
+    } catch (err) {
+      this.ctx.metrics.ingestFailures.inc({ kind: msg.topic.kind });
+      msg.log.error({ err, kind: msg.topic.kind }, 'handling after the acknowledgement failed; left to the resume sweep');
+    }
+  }
+
+  /** Refuses new messages and waits for those in progress, after-ack work included. */
   async stop(): Promise<void> {
     this.#accepting = false;
-    await Promise.all(this.#chains.values());
+    await Promise.all([...this.#devices.values()].map((d) => d.done));
   }
 }

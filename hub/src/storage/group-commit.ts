@@ -5,6 +5,8 @@ import type { Db } from './open.ts';
 
 interface Op {
   run: () => unknown;
+  /** Ops with the same key must land in order: once one fails, the later ones of the batch fail too. */
+  key: string | undefined;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -41,10 +43,14 @@ export class GroupCommit {
     this.#single = native.transaction((op: Op) => op.run());
   }
 
-  /** Runs `fn` inside the next group transaction and resolves with its result once committed. */
-  run<T>(fn: () => T): Promise<T> {
+  /**
+   * Runs `fn` inside the next group transaction and resolves with its result once committed.
+   * `key` (a device id): when a batch is run again op by op after a failure, an op whose key
+   * failed earlier in the batch is not run, so a device's writes never land out of order.
+   */
+  run<T>(fn: () => T, key?: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
+      this.#queue.push({ run: fn, key, resolve: resolve as (v: unknown) => void, reject });
       if (this.#scheduled) return;
       this.#scheduled = true;
       // setImmediate, not a microtask: the sockets' pending data is parsed first, so the
@@ -69,10 +75,17 @@ export class GroupCommit {
           for (const op of ops) op.reject(err);
           return;
         }
+        const failed = new Map<string, unknown>();
         for (const op of ops) {
+          const earlier = op.key === undefined ? undefined : failed.get(op.key);
+          if (earlier !== undefined) {
+            op.reject(earlier);
+            continue;
+          }
           try {
             op.resolve(this.#single(op));
           } catch (e) {
+            if (op.key !== undefined) failed.set(op.key, e);
             op.reject(e);
           }
         }

@@ -75,7 +75,7 @@ export function createLockEventStore(db: Db, group: GroupCommit | undefined = gr
     return { eventId: row.id, lock };
   };
   return {
-    write: (ref, ev, receivedAt, stateAt) => group.run(() => writeOne(ref, ev, receivedAt, stateAt)),
+    write: (ref, ev, receivedAt, stateAt) => group.run(() => writeOne(ref, ev, receivedAt, stateAt), ref.deviceId),
     markRulesDone: (eventId, at) => group.run(() => void markDone.run(at, eventId)),
   };
 }

@@ -116,6 +116,25 @@ describe.each(dbTargets)('storage on $name', (target) => {
     if (db.native) expect(Math.max(...sizes)).toBeGreaterThan(1);
   });
 
+  it('keeps a device\'s writes in order: once one fails in a batch, its later ones fail too, other devices\' land', async () => {
+    const group = groupCommitFor(db);
+    if (!group) return; // PostgreSQL has no group commit
+    const landed: string[] = [];
+    const first = group.run(() => {
+      throw new Error('disk says no');
+    }, 'dev-a');
+    const later = group.run(() => landed.push('a2'), 'dev-a');
+    const other = group.run(() => landed.push('b1'), 'dev-b');
+    const unkeyed = group.run(() => landed.push('c1'));
+    await expect(first).rejects.toThrow('disk says no');
+    await expect(later).rejects.toThrow('disk says no');
+    await expect(other).resolves.toBeGreaterThan(0);
+    await expect(unkeyed).resolves.toBeGreaterThan(0);
+    // b1 and c1 ran twice (in the failed batch, then alone); a2 never ran.
+    expect(landed.filter((x) => x === 'a2')).toEqual([]);
+    expect(landed.slice(-2)).toEqual(['b1', 'c1']);
+  });
+
   it('sweeps unfinished events through the partial index, not a scan of every event', async () => {
     const store = createLockEventStore(db);
     const ref = { deviceId: 'agent-1', householdId: 'hh-1', lockId: 'sweep' };

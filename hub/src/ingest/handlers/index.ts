@@ -21,3 +21,11 @@ export const handlers: { [K in Exclude<TopicKind, 'cmd'>]: Handler<K> } = {
   cam_frame: handleCamFrame,
   reply: handleReply,
 };
+
+/**
+ * Kinds whose acknowledged part is only writes through the FIFO group commit, queued before the
+ * handler's first await: when the stores keep call order (IngestContext.writesInCallOrder), a
+ * device's next message of these kinds starts without waiting for this one's commit, so a
+ * burst from one device is one transaction instead of one per message.
+ */
+export const pipelinedKinds: ReadonlySet<TopicKind> = new Set<TopicKind>(['lock_event']);

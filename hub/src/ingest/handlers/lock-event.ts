@@ -1,15 +1,16 @@
-import { lockEventValidator } from '@khoa/protocol';
+import { lockEventValidator, type LockEvent } from '@khoa/protocol';
 import { getEventBySeq } from '../../storage/events.ts';
-import { resumeStoredEvent, runLockEventRules } from '../lock-event-rules.ts';
+import { resumeStoredEvent, runLockEventRules, type StoredRef } from '../lock-event-rules.ts';
 import { parsePayload } from '../payload.ts';
 import { eventTimeOnHubClock } from '../clock-offset.ts';
-import type { Handler } from '../context.ts';
+import type { DeviceMessage, Handler, IngestContext } from '../context.ts';
+import type { WriteResult } from '../../storage/lock-event-store.ts';
 
 const SAME_EVENT_MS = 2000;
 
 /**
  * `…/lock/{lockId}/event`: validated, stored once per (device, seq) and applied to the lock's
- * state in one write, then fed to the rules. A replay (same seq) is counted and raises nothing
+ * state in one write, acknowledged, then fed to the rules. A replay (same seq) is counted and raises nothing
  * twice; only a stored copy whose rules never finished is run through them.
  */
 export const handleLockEvent: Handler<'lock_event'> = async (ctx, msg) => {
@@ -17,7 +18,16 @@ export const handleLockEvent: Handler<'lock_event'> = async (ctx, msg) => {
   const ref = { deviceId: msg.who.deviceId, householdId: msg.who.householdId, lockId: msg.topic.lockId };
   // State changes are timed on the hub's clock: a skewed agent must not make "unlocked since" hours off.
   const at = eventTimeOnHubClock(msg.who, event.ts, msg.receivedAt);
+  // Queued before the first await (handlers/index.ts pipelinedKinds relies on it).
   const written = await ctx.lockEvents.write(ref, event, msg.receivedAt, at);
+  // Acknowledged once stored: the rules run after the PUBACK, in the device's order. An event
+  // stored but whose rules never finish (a hub killed between) is left unmarked, and the
+  // resume sweep (resume-rules.ts) runs them.
+  return () => afterStored(ctx, msg, ref, event, written);
+};
+
+/** The rules of a stored event, or, for a replay, the check that it really is the same event. */
+async function afterStored(ctx: IngestContext, msg: DeviceMessage, ref: StoredRef, event: LockEvent, written: WriteResult): Promise<void> {
   if (written.eventId === null) {
     const stored = await getEventBySeq(ctx.db, ref.deviceId, event.seq);
     // A resend is the same event. A different one under a stored seq means the agent issued
@@ -41,4 +51,4 @@ export const handleLockEvent: Handler<'lock_event'> = async (ctx, msg) => {
   const { eventId, lock } = written;
   msg.log.info({ lockId: ref.lockId, seq: event.seq, type: event.type, eventId }, 'lock event');
   await runLockEventRules(ctx, ref, event, eventId, lock, msg.receivedAt);
-};
+}
