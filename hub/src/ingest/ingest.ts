@@ -14,6 +14,12 @@ interface DeviceOrder {
   done: Promise<void>;
 }
 
+/** The labelled children of the per-kind ingest metrics. */
+interface KindMetrics {
+  received: { inc(): void };
+  seconds: { startTimer(): () => void };
+}
+
 const settled: Promise<void> = Promise.resolve();
 const ignore = (): void => {};
 
@@ -37,6 +43,8 @@ export class Ingest {
   readonly #devices = new Map<string, DeviceOrder & { lastPipelined: boolean }>();
   /** One child logger per connection, not per message (this is the broker's hot path). */
   readonly #loggers = new WeakMap<DeviceIdentity, Logger>();
+  /** Labelled metric children per topic kind: prom-client hashes the labels on every call otherwise. */
+  readonly #byKind = new Map<string, KindMetrics>();
   #accepting = true;
 
   constructor(
@@ -50,7 +58,7 @@ export class Ingest {
     let log = this.#loggers.get(who);
     if (!log) this.#loggers.set(who, (log = deviceLogger(this.log, who)));
     const msg: DeviceMessage = { who, topic, payload, receivedAt: this.ctx.now(), log };
-    this.ctx.metrics.messagesIn.inc({ kind: topic.kind });
+    this.#metricsOf(topic.kind).received.inc();
     if (topic.kind === 'cam_frame') return this.#ack(msg).then((after) => this.#after(msg, after));
 
     const id = who.deviceId;
@@ -76,11 +84,20 @@ export class Ingest {
     return ack.then(ignore);
   };
 
+  #metricsOf(kind: string): KindMetrics {
+    let m = this.#byKind.get(kind);
+    if (!m) {
+      m = { received: this.ctx.metrics.messagesIn.labels({ kind }), seconds: this.ctx.metrics.ingestSeconds.labels({ kind }) };
+      this.#byKind.set(kind, m);
+    }
+    return m;
+  }
+
   /** The handler up to the acknowledgement; resolves with its after-ack work, if any. */
   async #ack(msg: DeviceMessage): Promise<AfterAck | undefined> {
     const kind = msg.topic.kind;
     const handler = (handlers as Record<string, Handler<typeof kind> | undefined>)[kind];
-    const end = this.ctx.metrics.ingestSeconds.startTimer({ kind });
+    const end = this.#metricsOf(kind).seconds.startTimer();
     try {
       if (!handler) throw new PayloadRejected('schema', new KhoaError('KHOA_ERR_TOPIC_INVALID', `no handler for ${kind}`));
       return (await handler(this.ctx, msg as never)) ?? undefined;
@@ -116,5 +133,6 @@ export class Ingest {
   async stop(): Promise<void> {
     this.#accepting = false;
     await Promise.all([...this.#devices.values()].map((d) => d.done));
+    await this.ctx.lockEvents.flush();
   }
 }

@@ -15,18 +15,28 @@ export interface StoredRef {
 const RULE_RETRY_MS = [500, 1000, 2000, 4000, 8000];
 
 /**
- * Runs the rules for a stored lock event, then marks it done (see migration 0004). Resolves to
+ * Runs the rules for a stored lock event, then marks it done (see migration 0004); `awaitMark`
+ * false returns before the mark has committed. Resolves to
  * false when a rule failed (most often its alert write, while storage is unavailable): the event
  * is then left unfinished, since marking it done would lose that alert for good, and the failed
  * rules run again in the background until they succeed. If they never do, or the hub dies
  * first, the resume sweep (resume-rules.ts) finds the event unfinished and runs its rules.
  */
-export async function runLockEventRules(ctx: IngestContext, ref: StoredRef, event: LockEvent, eventId: number, lock: Lock | undefined, receivedAt: number): Promise<boolean> {
+export async function runLockEventRules(ctx: IngestContext, ref: StoredRef, event: LockEvent, eventId: number, lock: Lock | undefined, receivedAt: number, awaitMark = true): Promise<boolean> {
   let household: ReturnType<typeof getHousehold> | undefined;
   const input: LockEventInput = { kind: 'lock_event', ...ref, event, eventId, lock, receivedAt, household: () => (household ??= getHousehold(ctx.db, ref.householdId)) };
   const failed = await ctx.rules.dispatch(input);
   if (failed.length === 0) {
-    await ctx.lockEvents.markRulesDone(eventId, ctx.now());
+    const marked = ctx.lockEvents.markRulesDone(eventId, ctx.now());
+    if (awaitMark) {
+      await marked;
+      return true;
+    }
+    // Not awaited on the broker's path: the device's next event must not wait for this commit,
+    // so the marks of a burst share one (Ingest.stop() flushes them). A mark lost to a crash or
+    // a storage failure only makes the resume sweep run these rules again, and their alerts are
+    // deduplicated.
+    marked.catch(() => ctx.metrics.ingestFailures.inc({ kind: 'lock_event' }));
     return true;
   }
   void retryFailedRules(ctx, input, failed);

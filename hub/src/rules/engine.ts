@@ -16,20 +16,39 @@ export class RuleEngine {
     private readonly metrics: Metrics,
   ) {}
 
+  /** The rules that handle each input kind, in registration order (dispatch runs per lock event). */
+  readonly #byKind = new Map<string, Array<{ rule: Rule; handler: (i: RuleInput, c: RuleContext) => Promise<void> | void }>>();
+
   /**
    * Feeds one input to every rule that handles its kind (or only to the rules named in `only`).
    * Never rejects; resolves to the names of the rules that failed, so a caller can run them
    * again rather than take the input as handled.
    */
   async dispatch(input: RuleInput, only?: ReadonlySet<string>): Promise<string[]> {
-    const failed: string[] = [];
-    await Promise.all(
-      this.rules.map(async (rule) => {
-        if (only && !only.has(rule.name)) return;
+    let entries = this.#byKind.get(input.kind);
+    if (!entries) {
+      entries = this.rules.flatMap((rule) => {
         const handler = rule.on?.[input.kind] as ((i: RuleInput, c: RuleContext) => Promise<void> | void) | undefined;
-        if (handler && !(await this.#isolated(rule, input.kind, () => handler(input, this.ctx)))) failed.push(rule.name);
-      }),
-    );
+        return handler ? [{ rule, handler }] : [];
+      });
+      this.#byKind.set(input.kind, entries);
+    }
+    const failed: string[] = [];
+    const pending: Promise<void>[] = [];
+    for (const { rule, handler } of entries) {
+      if (only && !only.has(rule.name)) continue;
+      const fail = (err: unknown): void => {
+        this.#failure(rule, input.kind, err);
+        failed.push(rule.name);
+      };
+      try {
+        const result = handler(input, this.ctx);
+        if (result) pending.push(result.catch(fail));
+      } catch (err) {
+        fail(err);
+      }
+    }
+    if (pending.length > 0) await Promise.all(pending);
     return failed;
   }
 
@@ -60,9 +79,13 @@ export class RuleEngine {
       await run();
       return true;
     } catch (err) {
-      this.metrics.ruleFailures.inc({ rule: rule.name });
-      this.ctx.log.error({ err, rule: rule.name, input: what }, 'rule failed; other rules unaffected');
+      this.#failure(rule, what, err);
       return false;
     }
+  }
+
+  #failure(rule: Rule, what: string, err: unknown): void {
+    this.metrics.ruleFailures.inc({ rule: rule.name });
+    this.ctx.log.error({ err, rule: rule.name, input: what }, 'rule failed; other rules unaffected');
   }
 }

@@ -20,6 +20,8 @@ export interface LockEventStore {
   write(ref: LockEventRef, ev: LockEvent, receivedAt: number, stateAt: number): Promise<WriteResult>;
   /** Marks that the rules have run for a stored event (see migration 0004). */
   markRulesDone(eventId: number, at: number): Promise<void>;
+  /** Settles once every mark asked for so far has landed or failed (for a stopping hub). */
+  flush(): Promise<void>;
 }
 
 /**
@@ -31,6 +33,12 @@ export interface LockEventStore {
 export function createLockEventStore(db: Db, group: GroupCommit | undefined = groupCommitFor(db)): LockEventStore {
   const native = db.native;
   if (!native || !group) {
+    const inFlight = new Set<Promise<void>>();
+    const track = (p: Promise<void>): Promise<void> => {
+      const settled = p.catch(() => {}).finally(() => inFlight.delete(settled));
+      inFlight.add(settled);
+      return p;
+    };
     return {
       // One transaction: an event stored without its state change would, once resent, be a
       // "replay" and its state change would never be applied.
@@ -40,7 +48,8 @@ export function createLockEventStore(db: Db, group: GroupCommit | undefined = gr
           if (eventId === null) return { eventId: null };
           return { eventId, lock: await applyLockEvent(tx, ref, ev, stateAt) };
         }),
-      markRulesDone: (eventId, at) => markRulesDone(db.kysely, eventId, at),
+      markRulesDone: (eventId, at) => track(markRulesDone(db.kysely, eventId, at)),
+      flush: () => Promise.all(inFlight).then(() => undefined),
     };
   }
   const insert = native.prepare<unknown[], { id: number }>(
@@ -74,8 +83,25 @@ export function createLockEventStore(db: Db, group: GroupCommit | undefined = gr
     );
     return { eventId: row.id, lock };
   };
+  // The marks of one turn share one op of the group (one promise, not one per event): nothing
+  // waits on a mark but the resume sweep, which finds a lost one and runs its rules again.
+  let marks: Array<[number, number]> | undefined;
+  let marked: Promise<void> = Promise.resolve();
+  const markAll = (batch: Array<[number, number]>) => (): void => {
+    if (marks === batch) marks = undefined;
+    for (const [id, at] of batch) markDone.run(at, id);
+  };
   return {
     write: (ref, ev, receivedAt, stateAt) => group.run(() => writeOne(ref, ev, receivedAt, stateAt), ref.deviceId),
-    markRulesDone: (eventId, at) => group.run(() => void markDone.run(at, eventId)),
+    markRulesDone: (eventId, at) => {
+      if (!marks) {
+        marks = [];
+        marked = group.run(markAll(marks));
+      }
+      marks.push([eventId, at]);
+      return marked;
+    },
+    // Group ops run in order, so the newest marks' op settles after every earlier one.
+    flush: () => marked.catch(() => {}),
   };
 }

@@ -50,5 +50,5 @@ async function afterStored(ctx: IngestContext, msg: DeviceMessage, ref: StoredRe
   ctx.metrics.eventsStored.inc();
   const { eventId, lock } = written;
   msg.log.info({ lockId: ref.lockId, seq: event.seq, type: event.type, eventId }, 'lock event');
-  await runLockEventRules(ctx, ref, event, eventId, lock, msg.receivedAt);
+  await runLockEventRules(ctx, ref, event, eventId, lock, msg.receivedAt, false);
 }
