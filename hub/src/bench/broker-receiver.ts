@@ -5,6 +5,9 @@
  * mode `hub`: starts a real hub (auth, ACL, validation, SQLite storage) and receives through an
  * in-process subscription on its broker, i.e. after the hub has checked and stored the message.
  * mode `mqtt`: subscribes with an mqtt.js client to an external broker (Mosquitto).
+ * mode `hub-broker`: the hub's broker alone, with the hub's authentication, ACL and payload
+ * validation but nothing stored (its own accounts database): what the goal's "auth and
+ * validation on" costs, apart from what storing every event costs.
  * mode `aedes`: a bare aedes of the same version, no auth, no hooks, received in-process like
  * the hub: what the broker library costs, so the hub's own share of the gap can be read off.
  *
@@ -26,9 +29,18 @@ import { addArea } from '../storage/areas.ts';
 import { addHousehold } from '../storage/households.ts';
 import { addDevice } from '../storage/devices.ts';
 import { hashDevicePassword } from '../broker/credentials.ts';
+import { startBroker, type Broker } from '../broker/broker.ts';
+import type { BeforeAck } from '../broker/authorize-publish.ts';
+import { openDb, type Db } from '../storage/open.ts';
+import type { Database } from '../storage/tables.ts';
+import { createMetrics } from '../metrics.ts';
+import { parsePayload } from '../ingest/payload.ts';
+import { decodeFrame, lockEventValidator } from '@khoa/protocol';
+import type { Kysely } from 'kysely';
 
 export type ReceiverRequest =
   | { cmd: 'start-hub'; publishers: number }
+  | { cmd: 'start-hub-broker'; publishers: number }
   | { cmd: 'start-mqtt'; url: string }
   | { cmd: 'start-aedes' }
   | { cmd: 'subscribe'; filter: string; qos: 0 | 1 }
@@ -49,6 +61,7 @@ let arrivals: Record<string, number[]> = {};
 const record = (topic: string) => (arrivals[topic] ??= []).push(now());
 
 let hub: Hub | undefined;
+let hubBroker: { broker: Broker; db: Db } | undefined;
 let bare: { aedes: Aedes; server: Server } | undefined;
 let dataDir: string | undefined;
 let client: mqtt.MqttClient | undefined;
@@ -60,24 +73,51 @@ function anonymousDevices(): Array<{ householdId: string; deviceId: string; pass
   return Array.from({ length: 64 }, (_, i) => ({ householdId: `bench-hh-${i}`, deviceId: `bench-dev-${i}`, password: '' }));
 }
 
+/** One commune with `n` households of one device each, with fresh credentials. */
+async function addBenchDevices(db: Kysely<Database>, n: number): Promise<Array<{ householdId: string; deviceId: string; password: string }>> {
+  await addArea(db, { id: 'bench-commune', level: 'commune', name: 'Bench', kind: 'rural' });
+  const devices = [];
+  for (let i = 0; i < n; i++) {
+    const householdId = `bench-hh-${i}`;
+    const deviceId = `bench-dev-${i}`;
+    const password = newDevicePassword();
+    await addHousehold(db, { id: householdId, areaId: 'bench-commune', address: `bench ${i}` });
+    await addDevice(db, { id: deviceId, householdId, credentialHash: await hashDevicePassword(password) });
+    devices.push({ householdId, deviceId, password });
+  }
+  return devices;
+}
+
 async function handle(req: ReceiverRequest): Promise<ReceiverReply> {
   switch (req.cmd) {
     case 'start-hub': {
       dataDir = mkdtempSync(join(tmpdir(), 'khoa-bench-'));
       const settings = validateSettings({ dataDir, logLevel: 'silent', pipeline: { workers: 0 }, mqtt: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 } });
       hub = await startHub(settings, { logger: createLogger('silent') });
-      const db = hub.db.kysely;
-      await addArea(db, { id: 'bench-commune', level: 'commune', name: 'Bench', kind: 'rural' });
-      const devices = [];
-      for (let i = 0; i < req.publishers; i++) {
-        const householdId = `bench-hh-${i}`;
-        const deviceId = `bench-dev-${i}`;
-        const password = newDevicePassword();
-        await addHousehold(db, { id: householdId, areaId: 'bench-commune', address: `bench ${i}` });
-        await addDevice(db, { id: deviceId, householdId, credentialHash: await hashDevicePassword(password) });
-        devices.push({ householdId, deviceId, password });
-      }
+      const devices = await addBenchDevices(hub.db.kysely, req.publishers);
       return { ok: 'started', url: `mqtt://127.0.0.1:${hub.mqttPort}`, devices };
+    }
+    case 'start-hub-broker': {
+      dataDir = mkdtempSync(join(tmpdir(), 'khoa-bench-'));
+      const settings = validateSettings({ dataDir, logLevel: 'silent', pipeline: { workers: 0 }, mqtt: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 } });
+      const db = await openDb(settings.db, dataDir);
+      const devices = await addBenchDevices(db.kysely, req.publishers);
+      const metrics = createMetrics({ connectedClients: () => hubBroker?.broker.aedes.connectedClients ?? 0 });
+      // Validates what the hub's ingest would (size, UTF-8, JSON, schema) and stores nothing.
+      const validateOnly: BeforeAck = async (_who, topic, packet) => {
+        const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+        let valid = true;
+        try {
+          if (topic.kind === 'lock_event') parsePayload(lockEventValidator, payload, settings.mqtt.maxJsonBytes);
+          else if (topic.kind === 'cam_frame') valid = decodeFrame(payload).ok;
+        } catch {
+          valid = false;
+        }
+        if (!valid) metrics.payloadRejected.inc({ kind: topic.kind, reason: 'schema' });
+      };
+      const broker = await startBroker({ db: db.kysely, settings, metrics, log: createLogger('silent'), beforeAck: validateOnly });
+      hubBroker = { broker, db };
+      return { ok: 'started', url: `mqtt://127.0.0.1:${broker.ports.tcp}`, devices };
     }
     case 'start-aedes': {
       const aedes = await Aedes.createBroker();
@@ -97,7 +137,7 @@ async function handle(req: ReceiverRequest): Promise<ReceiverReply> {
       unsubscribe?.();
       arrivals = {};
       cpuAtStart = process.cpuUsage();
-      const aedes = hub?.broker.aedes ?? bare?.aedes;
+      const aedes = hub?.broker.aedes ?? hubBroker?.broker.aedes ?? bare?.aedes;
       if (aedes) {
         const deliver = (packet: { topic: string }, cb: () => void) => {
           record(packet.topic);
@@ -124,6 +164,10 @@ async function handle(req: ReceiverRequest): Promise<ReceiverReply> {
       unsubscribe?.();
       await client?.endAsync().catch(() => {});
       await hub?.stop();
+      if (hubBroker) {
+        await hubBroker.broker.close();
+        await hubBroker.db.close();
+      }
       if (bare) {
         await new Promise<void>((resolve) => bare!.aedes.close(() => resolve()));
         await new Promise<void>((resolve) => bare!.server.close(() => resolve()));
