@@ -4,6 +4,7 @@ import { factsDetail } from '@khoa/protocol';
 /** A door opened without the lock being released: someone may be breaking in. */
 export const doorForced: Rule = {
   name: 'door-forced',
+  lockEventTypes: ['forced'],
   on: {
     async lock_event(i, ctx) {
       if (i.event.type !== 'forced') return;

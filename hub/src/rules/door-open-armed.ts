@@ -4,6 +4,7 @@ import { factsDetail } from '@khoa/protocol';
 /** A door opened or unlocked while the household is armed (away). */
 export const doorOpenArmed: Rule = {
   name: 'door-open-armed',
+  lockEventTypes: ['door_open', 'unlocked'],
   on: {
     async lock_event(i, ctx) {
       if (i.event.type !== 'door_open' && i.event.type !== 'unlocked') return;

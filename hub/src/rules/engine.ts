@@ -16,7 +16,7 @@ export class RuleEngine {
     private readonly metrics: Metrics,
   ) {}
 
-  /** The rules that handle each input kind, in registration order (dispatch runs per lock event). */
+  /** The rules that handle each input kind (and lock event type), in registration order: dispatch runs per lock event. */
   readonly #byKind = new Map<string, Array<{ rule: Rule; handler: (i: RuleInput, c: RuleContext) => Promise<void> | void }>>();
 
   /**
@@ -25,13 +25,16 @@ export class RuleEngine {
    * again rather than take the input as handled.
    */
   async dispatch(input: RuleInput, only?: ReadonlySet<string>): Promise<string[]> {
-    let entries = this.#byKind.get(input.kind);
+    const type = input.kind === 'lock_event' ? input.event.type : undefined;
+    const key = type ? `lock_event/${type}` : input.kind;
+    let entries = this.#byKind.get(key);
     if (!entries) {
       entries = this.rules.flatMap((rule) => {
         const handler = rule.on?.[input.kind] as ((i: RuleInput, c: RuleContext) => Promise<void> | void) | undefined;
+        if (type && rule.lockEventTypes && !rule.lockEventTypes.includes(type)) return [];
         return handler ? [{ rule, handler }] : [];
       });
-      this.#byKind.set(input.kind, entries);
+      this.#byKind.set(key, entries);
     }
     const failed: string[] = [];
     const pending: Promise<void>[] = [];

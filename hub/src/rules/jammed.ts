@@ -4,6 +4,7 @@ import { factsDetail } from '@khoa/protocol';
 /** The bolt could not move: the door may be left unsecured. */
 export const jammed: Rule = {
   name: 'jammed',
+  lockEventTypes: ['jammed'],
   on: {
     async lock_event(i, ctx) {
       if (i.event.type !== 'jammed') return;

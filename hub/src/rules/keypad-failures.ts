@@ -4,6 +4,7 @@ import { factsDetail } from '@khoa/protocol';
 /** Wrong codes entered in a row reached the threshold (settings.rules.keypadFailures): someone guessing. */
 export const keypadFailures: Rule = {
   name: 'keypad-failures',
+  lockEventTypes: ['keypad_failures'],
   on: {
     async lock_event(i, ctx) {
       if (i.event.type !== 'keypad_failures') return;

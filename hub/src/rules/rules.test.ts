@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { parseFacts, topics, type AlertKind, type LockEvent } from '@khoa/protocol';
-import { metricValue, startTestHub, type TestHub } from '../testing/harness.ts';
+import { metricValue, startTestHub, waitFor, type TestHub } from '../testing/harness.ts';
+import { RuleEngine } from './engine.ts';
+import { createMetrics } from '../metrics.ts';
+import type { RuleContext } from './types.ts';
 import { dbTargets } from '../testing/databases.ts';
 import { doorForced } from './door-forced.ts';
 import type { Rule } from './types.ts';
@@ -165,9 +168,27 @@ describe('rule isolation', () => {
     const c = await t.connect(dev.deviceId, await t.provision(dev.householdId, dev.deviceId));
     await c.publishAsync(topics.lockEvent(dev, 'front'), JSON.stringify({ seq: 1, ts: Date.now(), type: 'forced' }), { qos: 1 });
     await t.hub.rules.tick();
-    const alerts = await t.hub.db.kysely.selectFrom('alerts').selectAll().execute();
+    // The PUBACK means stored; the event's rules run right after it.
+    const alerts = await waitFor(async () => {
+      const rows = await t.hub.db.kysely.selectFrom('alerts').selectAll().execute();
+      return rows.length > 0 ? rows : undefined;
+    }, 5000, 'the door_forced alert');
     expect(alerts).toMatchObject([{ kind: 'door_forced' }]);
     expect(await metricValue(t.hub, 'khoa_rule_failures_total', { rule: 'broken' })).toBe(2);
     expect(c.connected).toBe(true);
+  });
+});
+
+describe('rule dispatch', () => {
+  it('calls a lock-event rule only for the event types it names, and every type for a rule that names none', async () => {
+    const calls: string[] = [];
+    const onlyForced: Rule = { name: 'only-forced', lockEventTypes: ['forced'], on: { lock_event: (i) => void calls.push(`forced-rule:${i.event.type}`) } };
+    const any: Rule = { name: 'any', on: { lock_event: (i) => void calls.push(`any:${i.event.type}`) } };
+    const engine = new RuleEngine([onlyForced, any], {} as RuleContext, createMetrics({ connectedClients: () => 0, defaultMetrics: false }));
+    const input = (type: LockEvent['type']) => ({ kind: 'lock_event' as const, deviceId: 'd', householdId: 'h', lockId: 'l', event: { seq: 1, ts: 1, type }, eventId: 1, lock: undefined, receivedAt: 1, household: async () => undefined });
+    expect(await engine.dispatch(input('locked'))).toEqual([]);
+    expect(await engine.dispatch(input('forced'))).toEqual([]);
+    expect(await engine.dispatch(input('locked'))).toEqual([]);
+    expect(calls).toEqual(['any:locked', 'forced-rule:forced', 'any:forced', 'any:locked']);
   });
 });

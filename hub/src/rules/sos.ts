@@ -4,6 +4,7 @@ import { factsDetail } from '@khoa/protocol';
 /** Panic button on a keyring or lock. */
 export const sos: Rule = {
   name: 'sos',
+  lockEventTypes: ['sos'],
   on: {
     async lock_event(i, ctx) {
       if (i.event.type !== 'sos') return;

@@ -4,6 +4,7 @@ import { factsDetail } from '@khoa/protocol';
 /** A sensor's enclosure was opened or the sensor removed. */
 export const tamper: Rule = {
   name: 'tamper',
+  lockEventTypes: ['tamper'],
   on: {
     async lock_event(i, ctx) {
       if (i.event.type !== 'tamper') return;

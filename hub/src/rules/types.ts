@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { CameraStateMessage, DeviceStatus, LockEvent } from '@khoa/protocol';
+import type { CameraStateMessage, DeviceStatus, LockEvent, LockEventType } from '@khoa/protocol';
 import type { Database, Household, Lock } from '../storage/tables.ts';
 import type { Settings } from '../settings/schema.ts';
 import type { Logger } from '../log.ts';
@@ -57,5 +57,10 @@ export interface RuleContext {
 export interface Rule {
   name: string;
   on?: { [K in RuleInputKind]?: (input: Extract<RuleInput, { kind: K }>, ctx: RuleContext) => Promise<void> | void };
+  /**
+   * The lock event types `on.lock_event` is about; the engine does not call it for others (it
+   * runs on every stored lock event, most of them routine). Absent: every type.
+   */
+  lockEventTypes?: readonly LockEventType[];
   tick?(ctx: RuleContext): Promise<void> | void;
 }
