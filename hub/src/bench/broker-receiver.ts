@@ -92,14 +92,15 @@ async function handle(req: ReceiverRequest): Promise<ReceiverReply> {
   switch (req.cmd) {
     case 'start-hub': {
       dataDir = mkdtempSync(join(tmpdir(), 'khoa-bench-'));
-      const settings = validateSettings({ dataDir, logLevel: 'silent', pipeline: { workers: 0 }, mqtt: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 } });
-      hub = await startHub(settings, { logger: createLogger('silent') });
+      const settings = validateSettings({ dataDir, logLevel: 'info', pipeline: { workers: 0 }, mqtt: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 } });
+      // The deployed default level, to this process's stdout (/dev/null): logging is part of the cost.
+      hub = await startHub(settings, { logger: createLogger('info') });
       const devices = await addBenchDevices(hub.db.kysely, req.publishers);
       return { ok: 'started', url: `mqtt://127.0.0.1:${hub.mqttPort}`, devices };
     }
     case 'start-hub-broker': {
       dataDir = mkdtempSync(join(tmpdir(), 'khoa-bench-'));
-      const settings = validateSettings({ dataDir, logLevel: 'silent', pipeline: { workers: 0 }, mqtt: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 } });
+      const settings = validateSettings({ dataDir, logLevel: 'info', pipeline: { workers: 0 }, mqtt: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 } });
       const db = await openDb(settings.db, dataDir);
       const devices = await addBenchDevices(db.kysely, req.publishers);
       const metrics = createMetrics({ connectedClients: () => hubBroker?.broker.aedes.connectedClients ?? 0 });
@@ -115,7 +116,7 @@ async function handle(req: ReceiverRequest): Promise<ReceiverReply> {
         }
         if (!valid) metrics.payloadRejected.inc({ kind: topic.kind, reason: 'schema' });
       };
-      const broker = await startBroker({ db: db.kysely, settings, metrics, log: createLogger('silent'), beforeAck: validateOnly });
+      const broker = await startBroker({ db: db.kysely, settings, metrics, log: createLogger('info'), beforeAck: validateOnly });
       hubBroker = { broker, db };
       return { ok: 'started', url: `mqtt://127.0.0.1:${broker.ports.tcp}`, devices };
     }
