@@ -20,7 +20,7 @@ import { discardFrames, type FrameSink } from './ingest/frame-sink.ts';
 import { startBroker, type Broker } from './broker/broker.ts';
 import { startExternalBroker } from './broker/external-broker.ts';
 import { sweepRevoked } from './broker/revocation-sweep.ts';
-import { resumeUnhandledRules } from './ingest/resume-rules.ts';
+import { resumeLeftByDeadHub, resumeUnhandledRules } from './ingest/resume-rules.ts';
 import { startHttp, type HttpServer } from './http/server.ts';
 import { routePipelineAlerts } from './frames/person-alerts.ts';
 
@@ -112,6 +112,8 @@ export async function startHub(settings: Settings, opts: HubOptions = {}): Promi
       cleanups.push(async () => unroute());
     }
     const ingest = new Ingest(ctx, log.child({ subsystem: 'ingest' }));
+    // Before devices connect: what a dead predecessor acknowledged but never ran its rules for.
+    if (!settings.mqtt.external) await resumeLeftByDeadHub(ctx, log.child({ subsystem: 'rules' }));
     cleanups.push(async () => {
       await ctx.frames.close?.();
     });

@@ -1,6 +1,6 @@
 import type { LockEvent, LockEventType } from '@khoa/protocol';
 import { getHousehold } from '../storage/households.ts';
-import type { Lock, Database } from '../storage/tables.ts';
+import type { Database } from '../storage/tables.ts';
 import type { IngestContext } from './context.ts';
 import type { LockEventInput } from '../rules/types.ts';
 import type { Selectable } from 'kysely';
@@ -22,9 +22,9 @@ const RULE_RETRY_MS = [500, 1000, 2000, 4000, 8000];
  * rules run again in the background until they succeed. If they never do, or the hub dies
  * first, the resume sweep (resume-rules.ts) finds the event unfinished and runs its rules.
  */
-export async function runLockEventRules(ctx: IngestContext, ref: StoredRef, event: LockEvent, eventId: number, lock: Lock | undefined, receivedAt: number, awaitMark = true): Promise<boolean> {
+export async function runLockEventRules(ctx: IngestContext, ref: StoredRef, event: LockEvent, eventId: number, receivedAt: number, awaitMark = true): Promise<boolean> {
   let household: ReturnType<typeof getHousehold> | undefined;
-  const input: LockEventInput = { kind: 'lock_event', ...ref, event, eventId, lock, receivedAt, household: () => (household ??= getHousehold(ctx.db, ref.householdId)) };
+  const input: LockEventInput = { kind: 'lock_event', ...ref, event, eventId, receivedAt, household: () => (household ??= getHousehold(ctx.db, ref.householdId)) };
   const failed = await ctx.rules.dispatch(input);
   if (failed.length === 0) {
     const marked = ctx.lockEvents.markRulesDone(eventId, ctx.now());
@@ -63,6 +63,5 @@ export async function resumeStoredEvent(ctx: IngestContext, row: Selectable<Data
   if (row.battery !== null) event.battery = row.battery;
   if (row.failures !== null) event.failures = row.failures;
   if (row.source !== null) event.source = row.source;
-  const lock = await ctx.db.selectFrom('locks').selectAll().where('device_id', '=', row.device_id).where('lock_id', '=', row.lock_id).executeTakeFirst();
-  return runLockEventRules(ctx, { deviceId: row.device_id, householdId: row.household_id, lockId: row.lock_id }, event, Number(row.id), lock, Number(row.received_at));
+  return runLockEventRules(ctx, { deviceId: row.device_id, householdId: row.household_id, lockId: row.lock_id }, event, Number(row.id), Number(row.received_at));
 }

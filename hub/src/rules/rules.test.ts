@@ -185,7 +185,7 @@ describe('rule dispatch', () => {
     const onlyForced: Rule = { name: 'only-forced', lockEventTypes: ['forced'], on: { lock_event: (i) => void calls.push(`forced-rule:${i.event.type}`) } };
     const any: Rule = { name: 'any', on: { lock_event: (i) => void calls.push(`any:${i.event.type}`) } };
     const engine = new RuleEngine([onlyForced, any], {} as RuleContext, createMetrics({ connectedClients: () => 0, defaultMetrics: false }));
-    const input = (type: LockEvent['type']) => ({ kind: 'lock_event' as const, deviceId: 'd', householdId: 'h', lockId: 'l', event: { seq: 1, ts: 1, type }, eventId: 1, lock: undefined, receivedAt: 1, household: async () => undefined });
+    const input = (type: LockEvent['type']) => ({ kind: 'lock_event' as const, deviceId: 'd', householdId: 'h', lockId: 'l', event: { seq: 1, ts: 1, type }, eventId: 1, receivedAt: 1, household: async () => undefined });
     expect(await engine.dispatch(input('locked'))).toEqual([]);
     expect(await engine.dispatch(input('forced'))).toEqual([]);
     expect(await engine.dispatch(input('locked'))).toEqual([]);

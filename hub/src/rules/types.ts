@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { CameraStateMessage, DeviceStatus, LockEvent, LockEventType } from '@khoa/protocol';
-import type { Database, Household, Lock } from '../storage/tables.ts';
+import type { Database, Household } from '../storage/tables.ts';
 import type { Settings } from '../settings/schema.ts';
 import type { Logger } from '../log.ts';
 import type { RaiseAlert } from '../alerts/raise.ts';
@@ -16,7 +16,6 @@ export interface LockEventInput {
   /** The household, read on first call (most rules never need it; this runs for every event). */
   household(): Promise<Household | undefined>;
   /** The lock's state after this event. */
-  lock: Lock | undefined;
   receivedAt: number;
 }
 

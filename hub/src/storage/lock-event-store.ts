@@ -1,6 +1,5 @@
 import type { LockEvent } from '@khoa/protocol';
 import type { Db } from './open.ts';
-import type { Lock } from './tables.ts';
 import { insertEvent, markRulesDone } from './events.ts';
 import { groupCommitFor, type GroupCommit } from './group-commit.ts';
 import { applyLockEvent, lockStateChange } from './locks.ts';
@@ -11,8 +10,12 @@ export interface LockEventRef {
   lockId: string;
 }
 
-/** The result of storing one lock event: its id and the lock after it, or `eventId: null` for a replay. */
-export type WriteResult = { eventId: number; lock: Lock | undefined } | { eventId: null };
+/**
+ * The result of storing one lock event: its id, or `eventId: null` for a replay. The lock's new
+ * state is written, not read back: no rule reads it, and returning the row cost a third of the
+ * write on every event.
+ */
+export type WriteResult = { eventId: number } | { eventId: null };
 
 /** The lock-event writes on the broker's path before the PUBACK. */
 export interface LockEventStore {
@@ -46,7 +49,8 @@ export function createLockEventStore(db: Db, group: GroupCommit | undefined = gr
         db.kysely.transaction().execute(async (tx): Promise<WriteResult> => {
           const eventId = await insertEvent(tx, ref, ev, receivedAt);
           if (eventId === null) return { eventId: null };
-          return { eventId, lock: await applyLockEvent(tx, ref, ev, stateAt) };
+          await applyLockEvent(tx, ref, ev, stateAt);
+          return { eventId };
         }),
       markRulesDone: (eventId, at) => track(markRulesDone(db.kysely, eventId, at)),
       flush: () => Promise.all(inFlight).then(() => undefined),
@@ -57,7 +61,7 @@ export function createLockEventStore(db: Db, group: GroupCommit | undefined = gr
      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (device_id, seq) do nothing returning id`,
   );
   // Columns left null keep their value (coalesce with the excluded row), as applyLockEvent does.
-  const upsert = native.prepare<unknown[], Lock>(
+  const upsert = native.prepare<unknown[]>(
     `insert into locks (device_id, lock_id, household_id, kind, driver, name, lock_state, lock_state_at, door_state, door_state_at, battery, updated_at)
      values (?, ?, ?, 'unknown', 'unknown', null, ?, ?, ?, ?, ?, ?)
      on conflict (device_id, lock_id) do update set
@@ -66,8 +70,7 @@ export function createLockEventStore(db: Db, group: GroupCommit | undefined = gr
        door_state = coalesce(excluded.door_state, locks.door_state),
        door_state_at = coalesce(excluded.door_state_at, locks.door_state_at),
        battery = coalesce(excluded.battery, locks.battery),
-       updated_at = excluded.updated_at
-     returning *`,
+       updated_at = excluded.updated_at`,
   );
   const markDone = native.prepare('update events set rules_done_at = ? where id = ?');
   // Both statements of an event run in the same group transaction, so they land together.
@@ -75,13 +78,13 @@ export function createLockEventStore(db: Db, group: GroupCommit | undefined = gr
     const row = insert.get(ref.deviceId, ref.householdId, ref.lockId, ev.seq, ev.type, ev.battery ?? null, ev.failures ?? null, ev.source ?? null, ev.ts, receivedAt);
     if (!row) return { eventId: null };
     const change = lockStateChange(ev.type);
-    const lock = upsert.get(
+    upsert.run(
       ref.deviceId, ref.lockId, ref.householdId,
       change.lock_state ?? null, change.lock_state ? stateAt : null,
       change.door_state ?? null, change.door_state ? stateAt : null,
       ev.battery ?? null, stateAt,
     );
-    return { eventId: row.id, lock };
+    return { eventId: row.id };
   };
   // The marks of one turn share one op of the group (one promise, not one per event): nothing
   // waits on a mark but the resume sweep, which finds a lost one and runs its rules again.

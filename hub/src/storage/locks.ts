@@ -36,19 +36,18 @@ export async function applyLockEvent(
   ref: { deviceId: string; householdId: string; lockId: string },
   ev: { type: LockEventType; battery?: number | undefined },
   at: number,
-): Promise<Lock | undefined> {
+): Promise<void> {
   const change = stateOf[ev.type] ?? {};
   const set: Partial<Lock> = { updated_at: at };
   if (change.lock_state) Object.assign(set, { lock_state: change.lock_state, lock_state_at: at });
   if (change.door_state) Object.assign(set, { door_state: change.door_state, door_state_at: at });
   if (ev.battery !== undefined) set.battery = ev.battery;
-  // One statement (upsert + RETURNING, both dialects): this runs for every lock event.
-  return db
+  // One statement (an upsert, both dialects): this runs for every lock event.
+  await db
     .insertInto('locks')
     .values({ device_id: ref.deviceId, lock_id: ref.lockId, household_id: ref.householdId, kind: 'unknown', driver: 'unknown', name: null, lock_state: null, lock_state_at: null, door_state: null, door_state_at: null, battery: null, updated_at: at, ...set })
     .onConflict((oc) => oc.columns(['device_id', 'lock_id']).doUpdateSet(set))
-    .returningAll()
-    .executeTakeFirst();
+    .execute();
 }
 
 /** Locks that are unlocked or whose door is open, with their household's night hours. */

@@ -48,9 +48,9 @@ async function afterStored(ctx: IngestContext, msg: DeviceMessage, ref: StoredRe
     return;
   }
   ctx.metrics.eventsStored.inc();
-  const { eventId, lock } = written;
+  const { eventId } = written;
   // Debug, not info: every routine event is a row in the events table already, and a line per
   // event at info cost as much as its storage; what needs eyes (alerts, conflicts) logs above debug.
   msg.log.debug({ lockId: ref.lockId, seq: event.seq, type: event.type, eventId }, 'lock event');
-  await runLockEventRules(ctx, ref, event, eventId, lock, msg.receivedAt, false);
+  await runLockEventRules(ctx, ref, event, eventId, msg.receivedAt, false);
 }
