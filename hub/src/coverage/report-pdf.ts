@@ -1,4 +1,3 @@
-import { chromium } from 'playwright-core';
 import { KhoaError } from '@khoa/protocol';
 import { chromiumPath } from './chromium-path.ts';
 
@@ -24,6 +23,9 @@ let queue: Promise<void> = Promise.resolve();
 
 async function print(html: string, timeoutMs: number): Promise<Buffer> {
   const executable = await chromiumPath();
+  // Loaded on the first print, not with the hub: playwright-core is a large bundle that every
+  // hub start (and every restart after a crash) would otherwise parse for a rare report.
+  const { chromium } = await import('playwright-core');
   let browser;
   try {
     browser = await chromium.launch({ executablePath: executable, args: ARGS, timeout: timeoutMs });
