@@ -67,6 +67,53 @@ export async function startFleetAgent(c: Cleanups, hubUrl: string, householdId: 
   return { agent, deviceId, householdId, made };
 }
 
+/** One agent per device with the given simulated locks, all connected. */
+export async function startFleet(c: Cleanups, hubUrl: string, ids: Array<{ householdId: string; deviceId: string }>, passwords: Map<string, string>, lockIds: string[]): Promise<FleetAgent[]> {
+  const fleet: FleetAgent[] = [];
+  for (const d of ids) fleet.push(await startFleetAgent(c, hubUrl, d.householdId, d.deviceId, passwords.get(d.deviceId)!, lockIds));
+  await Promise.all(fleet.map((f) => f.agent.whenConnected()));
+  return fleet;
+}
+
+/** Every agent's `door` sensor opens and closes every `periodMs` until the returned stop (or the cleanups). */
+export function produceDoorEvents(c: Cleanups, fleet: FleetAgent[], periodMs: number): () => void {
+  let n = 0;
+  const producer = setInterval(() => {
+    for (const f of fleet) f.agent.simulator('door').emit(n % 2 === 0 ? 'door_open' : 'door_closed');
+    n++;
+  }, periodMs);
+  const stop = () => clearInterval(producer);
+  c.push(stop);
+  return stop;
+}
+
+/** Forces `lockId` on every agent of the fleet. */
+export function forceAll(fleet: FleetAgent[], lockId: string): void {
+  for (const f of fleet) f.agent.simulator(lockId).emit('forced');
+}
+
+/**
+ * Waits until every agent is connected with an empty queue, nothing it made is missing from the
+ * hub's file and every forced lock has a door_forced alert; then counts. `recoveredAt` is null
+ * when that did not happen within `timeoutMs`.
+ */
+export async function awaitFleetSettled(reader: SqliteDatabase.Database, fleet: FleetAgent[], timeoutMs: number) {
+  const alertsExpected = forcedLocks(fleet);
+  const events = () => reader.prepare<[], StoredRow>('select device_id, seq from events').all();
+  const doorForced = () => reader.prepare<[], { n: number }>(`select count(*) as n from alerts where kind = 'door_forced' group by device_id, subject`).all();
+  const settled = () => fleet.every((f) => f.agent.queueDepth() === 0 && f.agent.connected()) && tally(fleet, events()).lost === 0 && doorForced().length >= alertsExpected;
+  const recoveredAt = await until(settled, timeoutMs);
+  const forced = doorForced();
+  return {
+    recoveredAt,
+    counts: tally(fleet, events()),
+    alertsExpected,
+    alertsRaised: forced.length,
+    /** Extra door_forced rows for one lock. */
+    alertsDoubled: forced.reduce((s, r) => s + r.n - 1, 0),
+  };
+}
+
 /** Locks that reported `forced` at least once: each should have one door_forced alert. */
 export function forcedLocks(fleet: FleetAgent[]): number {
   let n = 0;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { hubMetric } from '../../hub/src/scale-out/hub-process.ts';
 import type { FaultOutcome, FaultScenario } from './scenario.ts';
-import { Cleanups, forcedLocks, freePort, openReader, provisionDataDir, sleep, startFleetAgent, startHubChild, tally, until, type FleetAgent, type StoredRow } from './hub-fault-support.ts';
+import { awaitFleetSettled, Cleanups, forceAll, freePort, openReader, produceDoorEvents, provisionDataDir, sleep, startFleet, startHubChild, until } from './hub-fault-support.ts';
 
 export interface HubKilledOptions {
   agents?: number;
@@ -44,16 +44,9 @@ export async function runHubKilled(o: HubKilledOptions = {}): Promise<FaultOutco
     if (o.alertWritesFailing) Object.assign(env, { KHOA_RULES_TICK_MS: '1000', KHOA_RULES_RESUME_LEASE_MS: '2000' });
     const first = await startHubChild(c, dataDir, env);
     const url = `mqtt://127.0.0.1:${first.mqttPort}`;
-    const fleet: FleetAgent[] = [];
-    for (const d of ids) fleet.push(await startFleetAgent(c, url, d.householdId, d.deviceId, passwords.get(d.deviceId)!, ['door', 'before', 'kill', 'after']));
-    await Promise.all(fleet.map((f) => f.agent.whenConnected()));
-    let n = 0;
-    const producer = setInterval(() => {
-      for (const f of fleet) f.agent.simulator('door').emit(n % 2 === 0 ? 'door_open' : 'door_closed');
-      n++;
-    }, periodMs);
-    c.push(() => clearInterval(producer));
-    const force = (lockId: string) => fleet.forEach((f) => f.agent.simulator(lockId).emit('forced'));
+    const fleet = await startFleet(c, url, ids, passwords, ['door', 'before', 'kill', 'after']);
+    const stopProducing = produceDoorEvents(c, fleet, periodMs);
+    const force = (lockId: string) => forceAll(fleet, lockId);
 
     force('before');
     await sleep(800);
@@ -91,16 +84,10 @@ export async function runHubKilled(o: HubKilledOptions = {}): Promise<FaultOutco
     say(`hub-killed: restarted in ${startupMs} ms`);
     force('after');
     await sleep(800);
-    clearInterval(producer);
+    stopProducing();
 
     const reader = openReader(c, dataDir);
-    const alertsExpected = forcedLocks(fleet);
-    const events = () => reader.prepare<[], StoredRow>('select device_id, seq from events').all();
-    const doorForced = () => reader.prepare<[], { n: number }>(`select count(*) as n from alerts where kind = 'door_forced' group by device_id, subject`).all();
-    const whole = () => fleet.every((f) => f.agent.queueDepth() === 0 && f.agent.connected()) && tally(fleet, events()).lost === 0 && doorForced().length >= alertsExpected;
-    const recoveredAt = await until(whole, 30_000);
-    const counts = tally(fleet, events());
-    const forced = doorForced();
+    const { recoveredAt, counts, alertsExpected, alertsRaised, alertsDoubled } = await awaitFleetSettled(reader, fleet, 30_000);
     const unfinished = reader.prepare<[], { n: number }>('select count(*) as n from events where rules_done_at is null or rules_done_at < 0').get()?.n ?? 0;
     const replays = await hubMetric({ http: second.httpPort }, 'khoa_events_duplicate_total');
     return {
@@ -108,9 +95,9 @@ export async function runHubKilled(o: HubKilledOptions = {}): Promise<FaultOutco
       sent: counts.sent,
       stored: counts.stored,
       lost: counts.lost,
-      doubled: counts.doubled + forced.reduce((s, r) => s + r.n - 1, 0),
+      doubled: counts.doubled + alertsDoubled,
       alertsExpected,
-      alertsRaised: forced.length,
+      alertsRaised,
       recoverySeconds: recoveredAt === null ? null : (recoveredAt - restartAt) / 1000,
       notes: `${agents} agents, ${madeAtKill} events made before the kill; ${replays} resent copies recognised as replays after the restart; ${unfinished} events left with unfinished rules; recovery counted from the restart, of which ${(startupMs / 1000).toFixed(1)} s the hub's start-up`,
     };

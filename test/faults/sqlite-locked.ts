@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { hubMetric } from '../../hub/src/scale-out/hub-process.ts';
 import type { FaultOutcome, FaultScenario } from './scenario.ts';
-import { Cleanups, forcedLocks, openReader, provisionDataDir, sleep, startFleetAgent, startHubChild, tally, until, type FleetAgent, type StoredRow } from './hub-fault-support.ts';
+import { awaitFleetSettled, Cleanups, forceAll, openReader, produceDoorEvents, provisionDataDir, sleep, startFleet, startHubChild } from './hub-fault-support.ts';
 
 const holderScript = fileURLToPath(new URL('./sqlite-lock-holder.ts', import.meta.url));
 /** Locks forced one after another while the lock is being taken, so some land between an event's write and its alert's. */
@@ -46,16 +46,9 @@ export async function runSqliteLocked(o: SqliteLockedOptions = {}): Promise<Faul
     const reader = openReader(c, dataDir);
     const metric = (name: string, labels: Record<string, string> = {}) => hubMetric({ http: hub.httpPort }, name, labels);
 
-    const fleet: FleetAgent[] = [];
-    for (const d of ids) fleet.push(await startFleetAgent(c, url, d.householdId, d.deviceId, passwords.get(d.deviceId)!, ['door', 'before', 'during', 'after', ...EDGE_LOCKS]));
-    await Promise.all(fleet.map((f) => f.agent.whenConnected()));
-    let n = 0;
-    const producer = setInterval(() => {
-      for (const f of fleet) f.agent.simulator('door').emit(n % 2 === 0 ? 'door_open' : 'door_closed');
-      n++;
-    }, periodMs);
-    c.push(() => clearInterval(producer));
-    const force = (lockId: string) => fleet.forEach((f) => f.agent.simulator(lockId).emit('forced'));
+    const fleet = await startFleet(c, url, ids, passwords, ['door', 'before', 'during', 'after', ...EDGE_LOCKS]);
+    const stopProducing = produceDoorEvents(c, fleet, periodMs);
+    const force = (lockId: string) => forceAll(fleet, lockId);
 
     force('before');
     await sleep(500);
@@ -109,22 +102,15 @@ export async function runSqliteLocked(o: SqliteLockedOptions = {}): Promise<Faul
     say('sqlite-locked: lock released');
     force('after');
     await sleep(500);
-    clearInterval(producer);
+    stopProducing();
 
-    const alertsExpected = forcedLocks(fleet);
-    const events = () => reader.prepare<[], StoredRow>('select device_id, seq from events').all();
-    const doorForced = () => reader.prepare<[], { device_id: string; subject: string; n: number }>(`select device_id, subject, count(*) as n from alerts where kind = 'door_forced' group by device_id, subject`).all();
-    const whole = () => !fleet.some((f) => f.agent.queueDepth() > 0 || !f.agent.connected()) && tally(fleet, events()).lost === 0 && doorForced().length >= alertsExpected;
-    const recoveredAt = await until(whole, 60_000);
-    const counts = tally(fleet, events());
+    const { recoveredAt, counts, alertsExpected, alertsRaised, alertsDoubled } = await awaitFleetSettled(reader, fleet, 60_000);
     const failures = (await metric('khoa_ingest_failures_total', { kind: 'lock_event' })) - failuresBefore;
     const ruleFailures = await metric('khoa_rule_failures_total');
     // Counted by the hub as raised (stored and announced); more than the rows would be a double.
     const announced = await metric('khoa_alerts_raised_total', { kind: 'door_forced' });
     const healthy = (await fetch(`http://127.0.0.1:${hub.httpPort}/healthz`)).ok;
-    const forced = doorForced();
-    const alertsRaised = forced.length;
-    const doubledAlerts = forced.reduce((s, r) => s + r.n - 1, 0) + Math.max(0, announced - alertsRaised);
+    const doubledAlerts = alertsDoubled + Math.max(0, announced - alertsRaised);
     return {
       fault: `SQLite file write-locked ${(holdMs / 1000).toFixed(1)} s by another process (BEGIN EXCLUSIVE; the hub waits 0.25 s at most, db.hubBusyTimeoutMs)`,
       sent: counts.sent,
