@@ -88,7 +88,7 @@ export async function startHub(settings: Settings, opts: HubOptions = {}): Promi
     const rules = new RuleEngine(opts.rules ?? allRules, { settings: settings.rules, db: db.kysely, now, raise, log: log.child({ subsystem: 'rules' }) }, metrics);
     // One group commit for the hot-path writes of every device (storage/group-commit.ts).
     const group = groupCommitFor(db, (n) => metrics.groupCommitSize.observe(n));
-    const ctx: IngestContext = { db: db.kysely, settings, metrics, rules, frames: opts.frameSink ?? discardFrames, lockEvents: createLockEventStore(db, group), heartbeats: createHeartbeatStore(db, group), now, writesInCallOrder: group !== undefined };
+    const ctx: IngestContext = { db: db.kysely, settings, metrics, rules, frames: opts.frameSink ?? discardFrames, lockEvents: createLockEventStore(db, group), heartbeats: createHeartbeatStore(db, group), now };
     if (!opts.frameSink && settings.pipeline.workers > 0) {
       // Loaded only when used: onnxruntime and sharp are heavy, and tests of the broker need neither.
       const { createPipeline } = await import('./pipeline/index.ts');

@@ -22,13 +22,6 @@ export interface IngestContext {
   /** A heartbeat's writes (storage/heartbeat-store.ts). */
   heartbeats: HeartbeatStore;
   now(): number;
-  /**
-   * True when the hot-path stores above land their writes in the order they were called (the
-   * SQLite group commit is one FIFO queue). Then a device's next lock event may be written
-   * before its previous one has committed, and the writes of a burst share one transaction;
-   * PostgreSQL runs them on a pool, in any order, so its messages are handled one at a time.
-   */
-  writesInCallOrder?: boolean;
 }
 
 /** One message from a device, already past the ACL (its topic is under the device's own prefix). */

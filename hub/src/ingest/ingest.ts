@@ -63,7 +63,7 @@ export class Ingest {
 
     const id = who.deviceId;
     const before = this.#devices.get(id) ?? { gate: settled, done: settled, lastPipelined: false };
-    const pipelined = this.ctx.writesInCallOrder === true && pipelinedKinds.has(topic.kind);
+    const pipelined = this.ctx.lockEvents.inCallOrder && pipelinedKinds.has(topic.kind);
     // A pipelined message may follow a pipelined one as soon as that one has queued its write;
     // anything else waits for everything before it.
     const waitFor = pipelined && before.lastPipelined ? before.gate : before.done;

@@ -25,6 +25,12 @@ export interface LockEventStore {
   markRulesDone(eventId: number, at: number): Promise<void>;
   /** Settles once every mark asked for so far has landed or failed (for a stopping hub). */
   flush(): Promise<void>;
+  /**
+   * Writes land in the order they were called (the SQLite group commit is one FIFO queue), so a
+   * device's next event may be written before the previous one has committed. False on
+   * PostgreSQL, where they run on a pool in any order.
+   */
+  readonly inCallOrder: boolean;
 }
 
 /**
@@ -54,6 +60,7 @@ export function createLockEventStore(db: Db, group: GroupCommit | undefined = gr
         }),
       markRulesDone: (eventId, at) => track(markRulesDone(db.kysely, eventId, at)),
       flush: () => Promise.all(inFlight).then(() => undefined),
+      inCallOrder: false,
     };
   }
   const insert = native.prepare<unknown[], { id: number }>(
@@ -106,5 +113,6 @@ export function createLockEventStore(db: Db, group: GroupCommit | undefined = gr
     },
     // Group ops run in order, so the newest marks' op settles after every earlier one.
     flush: () => marked.catch(() => {}),
+    inCallOrder: true,
   };
 }
