@@ -1,4 +1,4 @@
-import { claimUnhandledEvents, releaseClaim } from '../storage/events.ts';
+import { CLAIM_LIMIT, claimUnhandledEvents, releaseClaim } from '../storage/events.ts';
 import type { Logger } from '../log.ts';
 import type { IngestContext } from './context.ts';
 import { resumeStoredEvent } from './lock-event-rules.ts';
@@ -35,7 +35,7 @@ export async function resumeUnhandledRules(ctx: IngestContext, log: Logger, leas
   return rows.length;
 }
 
-/** Sweeps at start-up, at most this many times 100 events (a rule failing on more is left to the periodic sweep). */
+/** Sweeps at start-up, at most this many times CLAIM_LIMIT events (a rule failing on more is left to the periodic sweep). */
 const START_SWEEPS = 50;
 
 /**
@@ -49,7 +49,7 @@ export async function resumeLeftByDeadHub(ctx: IngestContext, log: Logger): Prom
   for (let i = 0; i < START_SWEEPS; i++) {
     const n = await resumeUnhandledRules(ctx, log, 0);
     total += n;
-    if (n < 100) break;
+    if (n < CLAIM_LIMIT) break;
   }
   return total;
 }

@@ -38,7 +38,10 @@ export async function getEventBySeq(db: Kysely<Database>, deviceId: string, seq:
  * sweeping at once do not both take an event; it is not a mark of done (a positive time is),
  * so a claim whose hub dies expires instead of leaving the event's alerts unraised for good.
  */
-export function claimUnhandledEventsQuery(db: Kysely<Database>, olderThan: number, now: number, limit = 100) {
+/** Events one sweep claims at most. */
+export const CLAIM_LIMIT = 100;
+
+export function claimUnhandledEventsQuery(db: Kysely<Database>, olderThan: number, now: number, limit = CLAIM_LIMIT) {
   const claimable = (eb: ExpressionBuilder<Database, 'events'>) =>
     eb.or([eb.and([eb('rules_done_at', 'is', null), eb('received_at', '<', olderThan)]), eb.and([eb('rules_done_at', '<', 0), eb('rules_done_at', '>', -olderThan)])]);
   // Two plain branches rather than the OR: SQLite uses the partial index events_rules_pending
@@ -55,7 +58,7 @@ export function claimUnhandledEventsQuery(db: Kysely<Database>, olderThan: numbe
 }
 
 /** Runs claimUnhandledEventsQuery: the claimed events. */
-export async function claimUnhandledEvents(db: Kysely<Database>, olderThan: number, now: number, limit = 100) {
+export async function claimUnhandledEvents(db: Kysely<Database>, olderThan: number, now: number, limit = CLAIM_LIMIT) {
   return claimUnhandledEventsQuery(db, olderThan, now, limit).execute();
 }
 
