@@ -62,11 +62,7 @@ describe.each(dbTargets)('ingest over MQTT on $name', (target) => {
   it('writes a burst from one device in shared transactions, in seq order, and runs every event\'s rules', async () => {
     const pc = await t.provision('hh-burst', 'agent-burst');
     const c = await t.connect('agent-burst', pc);
-    const batches = async () => {
-      const values = (await t.hub.metrics.registry.getSingleMetric('khoa_db_group_commit_size')?.get())?.values ?? [];
-      const of = (name: string) => values.find((v) => (v as { metricName?: string }).metricName === name)?.value ?? 0;
-      return { ops: of('khoa_db_group_commit_size_sum'), commits: of('khoa_db_group_commit_size_count') };
-    };
+    const batches = async () => ({ ops: await metricValue(t.hub, 'khoa_db_group_commit_size_sum'), commits: await metricValue(t.hub, 'khoa_db_group_commit_size_count') });
     const before = await batches();
     // 200 events without waiting for each PUBACK (mqtt.js keeps them in order on the socket);
     // every tenth a tamper, which raises an alert only after its rules ran.

@@ -89,9 +89,12 @@ export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 5000, 
   }
 }
 
-/** Reads one counter or gauge sample from the hub's registry. */
+/** Reads one counter or gauge sample, or a histogram's `_sum` or `_count`, from the hub's registry. */
 export async function metricValue(hub: Hub, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const m = await hub.metrics.registry.getSingleMetric(name)?.get();
-  const sample = m?.values.find((v) => Object.entries(labels).every(([k, val]) => String(v.labels[k]) === val));
+  const registry = hub.metrics.registry;
+  const direct = registry.getSingleMetric(name);
+  const series = direct ? undefined : /_(sum|count)$/.exec(name);
+  const m = await (direct ?? (series ? registry.getSingleMetric(name.slice(0, series.index)) : undefined))?.get();
+  const sample = m?.values.find((v) => (!series || (v as { metricName?: string }).metricName === name) && Object.entries(labels).every(([k, val]) => String(v.labels[k]) === val));
   return sample?.value ?? 0;
 }
