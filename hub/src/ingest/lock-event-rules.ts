@@ -15,12 +15,12 @@ export interface StoredRef {
 const RULE_RETRY_MS = [500, 1000, 2000, 4000, 8000];
 
 /**
- * Runs the rules for a stored lock event, then marks it done (see migration 0004); `awaitMark`
- * false returns before the mark has committed. Resolves to
- * false when a rule failed (most often its alert write, while storage is unavailable): the event
- * is then left unfinished, since marking it done would lose that alert for good, and the failed
- * rules run again in the background until they succeed. If they never do, or the hub dies
- * first, the resume sweep (resume-rules.ts) finds the event unfinished and runs its rules.
+ * Runs the rules for a stored lock event, then marks it done (see migration 0004); with
+ * `awaitMark` false it returns before the mark has committed. Resolves to false when a rule
+ * failed (most often its alert write, while storage is unavailable): the event is then left
+ * unfinished, since marking it done would lose that alert for good, and the failed rules run
+ * again in the background until they succeed. If they never do, or the hub dies first, the
+ * resume sweep (resume-rules.ts) finds the event unfinished and runs its rules.
  */
 export async function runLockEventRules(ctx: IngestContext, ref: StoredRef, event: LockEvent, eventId: number, receivedAt: number, awaitMark = true): Promise<boolean> {
   let household: ReturnType<typeof getHousehold> | undefined;
