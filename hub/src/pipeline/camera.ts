@@ -193,14 +193,17 @@ export class CameraAnalyzer {
 
     t = performance.now();
     const personAlerts: PersonAlert[] = [];
-    for (const a of alerts) {
-      const boxes = snapshotBoxes(tracks, a, ts);
-      // On the decoded pixels when they are the source's own (no second decode); on the JPEG
-      // as received when the decode was shrunk, so the snapshot keeps the camera's resolution.
+    if (alerts.length > 0) {
+      // One picture for every alert of this frame (see snapshotBoxes). On the decoded pixels when
+      // they are the source's own (no second decode); on the JPEG as received when the decode
+      // was shrunk, so the snapshot keeps the camera's resolution.
+      const boxes = snapshotBoxes(tracks, alerts, ts);
       const snapshot = jpeg && frame.scale !== 1
         ? await renderSnapshot({ jpeg, width: W, height: H }, boxes)
         : await renderSnapshot({ raw: frame }, boxes.map((b) => ({ ...b, box: scaleBox(b.box, 1 / frame.scale) })));
-      personAlerts.push({ cameraId: this.cameraId, trackId: a.id, score: a.score, box: a.box, ts, ...(input.seq !== undefined && { seq: input.seq }), snapshot });
+      for (const a of alerts) {
+        personAlerts.push({ cameraId: this.cameraId, trackId: a.id, score: a.score, box: a.box, ts, ...(input.seq !== undefined && { seq: input.seq }), snapshot });
+      }
     }
     const snapshotMs = performance.now() - t;
 

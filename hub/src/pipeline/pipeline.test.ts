@@ -77,6 +77,30 @@ describe('pipeline (worker pool)', () => {
     expect(text).toMatch(/khoa_pipeline_person_alerts_total 1/);
   }, 60_000);
 
+  it('gives the alerts of people confirmed on the same frame one picture, each with its person drawn', async () => {
+    // vtest at 2 fps: several pedestrians are confirmed on the third frame.
+    const clip = await makeClip(['-i', media('vtest-58s-12s.mp4'), '-vf', 'scale=640:360,setsar=1,fps=2', '-t', '3', '-c:v', 'mjpeg', '-q:v', '3'], 'busy.mkv');
+    const frames = await Promise.all((await fileFrames(clip)).map((f) => toJpeg(f.image)));
+    const alerts: PipelineAlert[] = [];
+    const on = (a: PipelineAlert): void => void alerts.push(a);
+    pipeline.on('alert', on);
+    await play(pipeline, 'busy', frames);
+    pipeline.off('alert', on);
+    const byFrame = new Map<number, PipelineAlert[]>();
+    for (const a of alerts) byFrame.set(a.ts, [...(byFrame.get(a.ts) ?? []), a]);
+    const together = [...byFrame.values()].find((g) => g.length >= 2);
+    expect(together, `alerts per frame: ${[...byFrame.values()].map((g) => g.length).join(',')}`).toBeDefined();
+    const picture = together![0]!.snapshot;
+    const { data, info } = await sharp(picture).raw().toBuffer({ resolveWithObject: true });
+    for (const a of together!) {
+      expect(a.snapshot.equals(picture)).toBe(true);
+      // The middle of the top edge of this person's box is drawn in the alert colour.
+      const x = Math.round((a.box[0] + a.box[2]) / 2), y = Math.round(a.box[1]) + 1;
+      const o = (y * info.width + x) * 3;
+      expect(data[o]! - Math.max(data[o + 1]!, data[o + 2]!), `box ${a.box.map(Math.round).join(',')}`).toBeGreaterThan(80);
+    }
+  }, 60_000);
+
   it('refuses bad frames with coded errors and counts them', async () => {
     const errors: string[] = [];
     pipeline.on('frame_error', (e) => errors.push(e.error.code));

@@ -67,9 +67,13 @@ try {
         try {
           const camera = cameraOf(msg.cameraId);
           const a = await camera.analyze({ ts: msg.ts, jpeg, decoding, ...(msg.seq !== undefined && { seq: msg.seq }) });
-          const alerts: WireAlert[] = a.alerts.map((x) => ({
-            trackId: x.trackId, score: x.score, box: x.box, ts: x.ts, ...(x.seq !== undefined && { seq: x.seq }), snapshot: ownBuffer(x.snapshot),
-          }));
+          // Alerts of one frame share their picture: one buffer, transferred once.
+          const pictures = new Map<Buffer, ArrayBuffer>();
+          const alerts: WireAlert[] = a.alerts.map((x) => {
+            let snapshot = pictures.get(x.snapshot);
+            if (!snapshot) pictures.set(x.snapshot, (snapshot = ownBuffer(x.snapshot)));
+            return { trackId: x.trackId, score: x.score, box: x.box, ts: x.ts, ...(x.seq !== undefined && { seq: x.seq }), snapshot };
+          });
           post(
             {
               type: 'result',
@@ -83,7 +87,7 @@ try {
               alerts,
               cameraBytes: camera.memoryBytes(),
             },
-            alerts.map((x) => x.snapshot),
+            [...pictures.values()],
           );
         } catch (err) {
           post({ type: 'frame_error', id: msg.id, cameraId: msg.cameraId, error: errorOf(err) });
