@@ -137,6 +137,29 @@ describe.each(dbTargets)('storage on $name', (target) => {
     expect(landed.slice(-2)).toEqual(['b1', 'c1']);
   });
 
+  it('runs a full batch in the turn that filled it, but never inside an open transaction', async () => {
+    const sizes: number[] = [];
+    const group = groupCommitFor(db, (n) => sizes.push(n), 3);
+    if (!group) return; // PostgreSQL has no group commit
+    const full = [1, 2, 3].map((i) => group.run(() => i));
+    // Ran and committed before the caller's turn ends: nothing to wait for but the promises.
+    expect(sizes).toEqual([3]);
+    const next = group.run(() => 4);
+    expect(sizes).toEqual([3]);
+    expect(await Promise.all([...full, next])).toEqual([1, 2, 3, 4]);
+    expect(sizes).toEqual([3, 1]);
+    sizes.length = 0;
+    let held: Array<Promise<number>> = [];
+    await db.kysely.transaction().execute(async (tx) => {
+      await tx.selectFrom('events').select('id').limit(1).execute();
+      held = [5, 6, 7].map((i) => group.run(() => i));
+      // A full batch inside kysely's transaction would commit (or roll back) with it.
+      expect(sizes).toEqual([]);
+    });
+    expect(await Promise.all(held)).toEqual([5, 6, 7]);
+    expect(sizes).toEqual([3]);
+  });
+
   it('sweeps unfinished events through the partial index, not a scan of every event', async () => {
     const store = createLockEventStore(db);
     const ref = { deviceId: 'agent-1', householdId: 'hh-1', lockId: 'sweep' };
