@@ -63,9 +63,11 @@ export function createLockEventStore(db: Db, group: GroupCommit | undefined = gr
       inCallOrder: false,
     };
   }
-  const insert = native.prepare<unknown[], { id: number }>(
+  // Not `returning id`: SQLite stages RETURNING rows in a table of their own, which cost a third
+  // of the insert (10.3 against 7.1 µs, 256-event transactions); a replay changes no row.
+  const insert = native.prepare<unknown[]>(
     `insert into events (device_id, household_id, lock_id, seq, type, battery, failures, source, device_ts, received_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (device_id, seq) do nothing returning id`,
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (device_id, seq) do nothing`,
   );
   // Columns left null keep their value (coalesce with the excluded row), as applyLockEvent does.
   const upsert = native.prepare<unknown[]>(
@@ -82,8 +84,8 @@ export function createLockEventStore(db: Db, group: GroupCommit | undefined = gr
   const markDone = native.prepare('update events set rules_done_at = ? where id = ?');
   // Both statements of an event run in the same group transaction, so they land together.
   const writeOne = (ref: LockEventRef, ev: LockEvent, receivedAt: number, stateAt: number): WriteResult => {
-    const row = insert.get(ref.deviceId, ref.householdId, ref.lockId, ev.seq, ev.type, ev.battery ?? null, ev.failures ?? null, ev.source ?? null, ev.ts, receivedAt);
-    if (!row) return { eventId: null };
+    const row = insert.run(ref.deviceId, ref.householdId, ref.lockId, ev.seq, ev.type, ev.battery ?? null, ev.failures ?? null, ev.source ?? null, ev.ts, receivedAt);
+    if (row.changes === 0) return { eventId: null };
     const change = lockStateChange(ev.type);
     upsert.run(
       ref.deviceId, ref.lockId, ref.householdId,
@@ -91,7 +93,7 @@ export function createLockEventStore(db: Db, group: GroupCommit | undefined = gr
       change.door_state ?? null, change.door_state ? stateAt : null,
       ev.battery ?? null, stateAt,
     );
-    return { eventId: row.id };
+    return { eventId: Number(row.lastInsertRowid) };
   };
   // The marks of one turn share one op of the group (one promise, not one per event): nothing
   // waits on a mark but the resume sweep, which finds a lost one and runs its rules again.
