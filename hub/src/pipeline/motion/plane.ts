@@ -36,25 +36,39 @@ export function toGreyPlane(img: RgbImage, targetHeight: number, into?: GreyPlan
   const m = Math.ceil(f / step); // samples per block side
   const div = m * m * 256; // luma weights sum to 256
   const s3 = 3 * step, f3 = 3 * f, rowStep = step * stride;
+  // Each channel summed over the block, then weighted once: the same integer as weighting every
+  // sample (0.58 against 0.82 ms at 360p, 1.0 against 1.24 at 720p). Two or three samples a side (every plane up to 1080p)
+  // spelt out: the loop control cost a third of the time (1.15 against 0.77 ms at 720p).
+  const s6 = 2 * s3, r2 = 2 * rowStep;
   for (let py = 0; py < h; py++) {
     const row = py * w;
     const top = py * f * stride;
-    for (let px = 0, x = top; px < w; px++, x += f3) {
-      let acc = 0;
-      for (let dy = 0, p = x; dy < f; dy += step, p += rowStep) {
-        // Two or three samples a row (every plane up to 1080p) spelt out: the loop control
-        // cost a third of the time (1.15 against 0.77 ms at 720p). Integer sums: same plane.
-        if (m === 3) {
-          acc += 77 * src[p]! + 150 * src[p + 1]! + 29 * src[p + 2]! +
-            77 * src[p + s3]! + 150 * src[p + s3 + 1]! + 29 * src[p + s3 + 2]! +
-            77 * src[p + 2 * s3]! + 150 * src[p + 2 * s3 + 1]! + 29 * src[p + 2 * s3 + 2]!;
-        } else if (m === 2) {
-          acc += 77 * src[p]! + 150 * src[p + 1]! + 29 * src[p + 2]! + 77 * src[p + s3]! + 150 * src[p + s3 + 1]! + 29 * src[p + s3 + 2]!;
-        } else {
-          for (let dx = 0, q = p; dx < f; dx += step, q += s3) acc += 77 * src[q]! + 150 * src[q + 1]! + 29 * src[q + 2]!;
-        }
+    if (m === 3) {
+      for (let px = 0, p = top; px < w; px++, p += f3) {
+        const q = p + rowStep, t = p + r2;
+        const r = src[p]! + src[p + s3]! + src[p + s6]! + src[q]! + src[q + s3]! + src[q + s6]! + src[t]! + src[t + s3]! + src[t + s6]!;
+        const g = src[p + 1]! + src[p + s3 + 1]! + src[p + s6 + 1]! + src[q + 1]! + src[q + s3 + 1]! + src[q + s6 + 1]! + src[t + 1]! + src[t + s3 + 1]! + src[t + s6 + 1]!;
+        const b = src[p + 2]! + src[p + s3 + 2]! + src[p + s6 + 2]! + src[q + 2]! + src[q + s3 + 2]! + src[q + s6 + 2]! + src[t + 2]! + src[t + s3 + 2]! + src[t + s6 + 2]!;
+        dst[row + px] = (77 * r + 150 * g + 29 * b) / div;
       }
-      dst[row + px] = acc / div;
+    } else if (m === 2) {
+      for (let px = 0, p = top; px < w; px++, p += f3) {
+        const q = p + rowStep;
+        const r = src[p]! + src[p + s3]! + src[q]! + src[q + s3]!;
+        const g = src[p + 1]! + src[p + s3 + 1]! + src[q + 1]! + src[q + s3 + 1]!;
+        const b = src[p + 2]! + src[p + s3 + 2]! + src[q + 2]! + src[q + s3 + 2]!;
+        dst[row + px] = (77 * r + 150 * g + 29 * b) / div;
+      }
+    } else {
+      for (let px = 0, x = top; px < w; px++, x += f3) {
+        let r = 0, g = 0, b = 0;
+        for (let dy = 0, p = x; dy < f; dy += step, p += rowStep) {
+          for (let dx = 0, q = p; dx < f; dx += step, q += s3) {
+            r += src[q]!; g += src[q + 1]!; b += src[q + 2]!;
+          }
+        }
+        dst[row + px] = (77 * r + 150 * g + 29 * b) / div;
+      }
     }
   }
   return out;
