@@ -110,17 +110,25 @@ export function createMotionDetector(config: MotionConfig): MotionDetector {
       // place a parked car left, the ghost of an object there at start-up) learns fast, so
       // ghosts fade in under a second. Standing people are then the tracker's job. (If this
       // frame turns out to be a lighting change, the background is replaced below anyway.)
+      // Closure state read into locals once, and the previous plane read only where the pixel
+      // changed: the same arithmetic and results; update() 0.95-1.0 against 1.28 ms for the 320x180
+      // plane of the busy bench clip at 360p.
+      const mk = mask, thr = threshold, rate = lr, slow = lr * 0.25;
       let count = 0, sum = 0, sq = 0;
-      for (let i = 0; i < d.length; i++) {
+      for (let i = 0, len = d.length; i < len; i++) {
         const v = d[i]!;
         sum += v;
         sq += v * v;
-        const diff = v - bg[i]!;
-        const c = (diff > threshold || diff < -threshold) && !(mask && mask[i]) ? 1 : 0;
-        changed[i] = c;
-        count += c;
-        const moving = v - prev[i]!;
-        bg[i]! += (!c ? lr : moving > threshold || moving < -threshold ? lr * 0.25 : 0.5) * diff;
+        const b = bg[i]!;
+        const diff = v - b;
+        let k = rate;
+        if ((diff > thr || diff < -thr) && !(mk && mk[i])) {
+          changed[i] = 1;
+          count++;
+          const moving = v - prev[i]!;
+          k = moving > thr || moving < -thr ? slow : 0.5;
+        } else changed[i] = 0;
+        bg[i] = b + k * diff;
       }
       prev.set(d);
       updateBlinded(stdDev(sum, sq, d.length), ts, events);
