@@ -6,6 +6,15 @@ import type { Db } from './open.ts';
 /** Ops that make a batch run at once rather than on the next turn (see GroupCommit). */
 export const EAGER_OPS = 256;
 
+/**
+ * Work a store does around the ops of every transaction of the group: `begin` first, `end` last,
+ * inside the transaction, so what `end` writes lands or rolls back with the ops.
+ */
+export interface BatchHooks {
+  begin(): void;
+  end(): void;
+}
+
 interface Op {
   run: () => unknown;
   /** Ops with the same key must land in order: once one fails, the later ones of the batch fail too. */
@@ -52,8 +61,25 @@ export class GroupCommit {
     private readonly eagerOps = EAGER_OPS,
   ) {
     this.#native = native;
-    this.#batch = native.transaction((ops: Op[]) => ops.map((op) => op.run()));
-    this.#single = native.transaction((op: Op) => op.run());
+    this.#batch = native.transaction((ops: Op[]) => {
+      for (const h of this.#hooks) h.begin();
+      const results = ops.map((op) => op.run());
+      for (const h of this.#hooks) h.end();
+      return results;
+    });
+    this.#single = native.transaction((op: Op) => {
+      for (const h of this.#hooks) h.begin();
+      const result = op.run();
+      for (const h of this.#hooks) h.end();
+      return result;
+    });
+  }
+
+  readonly #hooks: BatchHooks[] = [];
+
+  /** Adds work around every transaction's ops (see BatchHooks). */
+  addHooks(hooks: BatchHooks): void {
+    this.#hooks.push(hooks);
   }
 
   /**

@@ -118,6 +118,23 @@ describe.each(dbTargets)('storage on $name', (target) => {
     if (db.native) expect(Math.max(...sizes)).toBeGreaterThan(1);
   });
 
+  it('leaves each field of a lock as the last event of a batch that set it', async () => {
+    const store = createLockEventStore(db);
+    const ref = { deviceId: 'agent-1', householdId: 'hh-1', lockId: 'merge' };
+    // One turn, so one transaction: the lock's row is written once, after all four.
+    await Promise.all([
+      store.write(ref, { seq: 70_001, ts: 1, type: 'door_open' }, 11, 11),
+      store.write(ref, { seq: 70_002, ts: 2, type: 'battery', battery: 30 }, 12, 12),
+      store.write(ref, { seq: 70_003, ts: 3, type: 'locked' }, 13, 13),
+      store.write(ref, { seq: 70_004, ts: 4, type: 'door_closed' }, 14, 14),
+    ]);
+    const lock = await db.kysely.selectFrom('locks').selectAll().where('lock_id', '=', 'merge').executeTakeFirstOrThrow();
+    expect(lock).toMatchObject({ lock_state: 'locked', lock_state_at: 13, door_state: 'closed', door_state_at: 14, battery: 30, updated_at: 14 });
+    // A later turn with only a battery reading keeps the states it does not name.
+    await store.write(ref, { seq: 70_005, ts: 5, type: 'battery', battery: 29 }, 15, 15);
+    expect(await db.kysely.selectFrom('locks').selectAll().where('lock_id', '=', 'merge').executeTakeFirstOrThrow()).toMatchObject({ lock_state: 'locked', door_state: 'closed', door_state_at: 14, battery: 29, updated_at: 15 });
+  });
+
   it('keeps a device\'s writes in order: once one fails in a batch, its later ones fail too, other devices\' land', async () => {
     const group = groupCommitFor(db);
     if (!group) return; // PostgreSQL has no group commit
