@@ -7,7 +7,7 @@ import { addDevice, getCredentials, revokeDevice } from './devices.ts';
 import { claimUnhandledEvents, claimUnhandledEventsQuery, insertEvent } from './events.ts';
 import { insertAlert, listAlerts } from './alerts.ts';
 import { applyLockEvent, listInsecureLocks } from './locks.ts';
-import { isKhoaError } from '@khoa/protocol';
+import { isKhoaError, type LockEvent } from '@khoa/protocol';
 import { groupCommitFor } from './group-commit.ts';
 import { createHeartbeatStore } from './heartbeat-store.ts';
 import { createLockEventStore } from './lock-event-store.ts';
@@ -121,13 +121,16 @@ describe.each(dbTargets)('storage on $name', (target) => {
   it('leaves each field of a lock as the last event of a batch that set it', async () => {
     const store = createLockEventStore(db);
     const ref = { deviceId: 'agent-1', householdId: 'hh-1', lockId: 'merge' };
-    // One turn, so one transaction: the lock's row is written once, after all four.
-    await Promise.all([
-      store.write(ref, { seq: 70_001, ts: 1, type: 'door_open' }, 11, 11),
-      store.write(ref, { seq: 70_002, ts: 2, type: 'battery', battery: 30 }, 12, 12),
-      store.write(ref, { seq: 70_003, ts: 3, type: 'locked' }, 13, 13),
-      store.write(ref, { seq: 70_004, ts: 4, type: 'door_closed' }, 14, 14),
-    ]);
+    const events: LockEvent[] = [
+      { seq: 70_001, ts: 1, type: 'door_open' },
+      { seq: 70_002, ts: 2, type: 'battery', battery: 30 },
+      { seq: 70_003, ts: 3, type: 'locked' },
+      { seq: 70_004, ts: 4, type: 'door_closed' },
+    ];
+    // SQLite: one turn, so one transaction, and the lock's row is written once after all four.
+    // PostgreSQL writes on a pool in any order, so there they go one by one.
+    if (db.native) await Promise.all(events.map((ev) => store.write(ref, ev, 10 + ev.ts, 10 + ev.ts)));
+    else for (const ev of events) await store.write(ref, ev, 10 + ev.ts, 10 + ev.ts);
     const lock = await db.kysely.selectFrom('locks').selectAll().where('lock_id', '=', 'merge').executeTakeFirstOrThrow();
     expect(lock).toMatchObject({ lock_state: 'locked', lock_state_at: 13, door_state: 'closed', door_state_at: 14, battery: 30, updated_at: 14 });
     // A later turn with only a battery reading keeps the states it does not name.
