@@ -13,7 +13,7 @@ import { identityOf, type DeviceIdentity } from './identity.ts';
 /** Topics whose ACL decision a connection keeps (see createAuthorizePublish). */
 const DECISIONS_PER_CONNECTION = 32;
 
-export type BeforeAck = (who: DeviceIdentity, topic: ParsedTopic, packet: PublishPacket) => Promise<void>;
+export type BeforeAck = (who: DeviceIdentity, topic: ParsedTopic, packet: PublishPacket) => Promise<unknown>;
 
 /**
  * The broker's authorizePublish hook: the ACL (see acl.ts), counted and logged when it refuses,

@@ -14,6 +14,13 @@ interface DeviceOrder {
   done: Promise<void>;
 }
 
+interface DeviceLane extends DeviceOrder {
+  /** The device's latest message is of a pipelined kind. */
+  lastPipelined: boolean;
+  /** The latest message's handler has started (for a pipelined one: its write is queued). */
+  started: boolean;
+}
+
 /** The labelled children of the per-kind ingest metrics. */
 interface KindMetrics {
   received: { inc(): void };
@@ -40,7 +47,7 @@ const ignore = (): void => {};
  * rejects, so the broker drops the connection and the agent resends later.
  */
 export class Ingest {
-  readonly #devices = new Map<string, DeviceOrder & { lastPipelined: boolean }>();
+  readonly #devices = new Map<string, DeviceLane>();
   /** One child logger per connection, not per message (this is the broker's hot path). */
   readonly #loggers = new WeakMap<DeviceIdentity, Logger>();
   /** Labelled metric children per topic kind: prom-client hashes the labels on every call otherwise. */
@@ -52,7 +59,7 @@ export class Ingest {
     private readonly log: Logger,
   ) {}
 
-  readonly beforeAck = (who: DeviceIdentity, topic: ParsedTopic, packet: PublishPacket): Promise<void> => {
+  readonly beforeAck = (who: DeviceIdentity, topic: ParsedTopic, packet: PublishPacket): Promise<unknown> => {
     if (!this.#accepting) return Promise.reject(new KhoaError('KHOA_ERR_STORAGE', 'hub is stopping'));
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     let log = this.#loggers.get(who);
@@ -62,26 +69,33 @@ export class Ingest {
     if (topic.kind === 'cam_frame') return this.#ack(msg).then((after) => this.#after(msg, after));
 
     const id = who.deviceId;
-    const before = this.#devices.get(id) ?? { gate: settled, done: settled, lastPipelined: false };
+    const before = this.#devices.get(id);
     const pipelined = this.ctx.lockEvents.inCallOrder && pipelinedKinds.has(topic.kind);
-    // A pipelined message may follow a pipelined one as soon as that one has queued its write;
-    // anything else waits for everything before it.
-    const waitFor = pipelined && before.lastPipelined ? before.gate : before.done;
-    let acked!: Promise<AfterAck | undefined>;
-    const started = waitFor.then(() => {
+    const order: DeviceLane = { gate: settled, done: settled, lastPipelined: pipelined, started: false };
+    let acked: Promise<AfterAck | undefined>;
+    if (!before || (pipelined && before.lastPipelined && before.started)) {
+      // Nothing to wait for (a pipelined message behind one that has queued its write): start
+      // now, without the promise hops (this runs for every lock event of a flood).
+      order.started = true;
       acked = this.#ack(msg);
-    });
-    const ack = started.then(() => acked);
-    const done = Promise.all([before.done, ack]).then(
-      ([, after]) => this.#after(msg, after),
-      ignore, // the ack's failure is the broker's to handle (below); nothing runs after it
-    );
-    const order = { gate: pipelined ? started : done, done, lastPipelined: pipelined };
-    this.#devices.set(id, order);
-    void done.then(() => {
+    } else {
+      // A pipelined message may follow a pipelined one as soon as that one has queued its write;
+      // anything else waits for everything before it.
+      const started = (pipelined && before.lastPipelined ? before.gate : before.done).then(() => {
+        order.started = true;
+        return { acked: this.#ack(msg) };
+      });
+      order.gate = started.then(ignore);
+      acked = started.then((s) => s.acked);
+    }
+    // The ack's failure is the broker's to handle (below); nothing runs after it.
+    const afterAck = before ? Promise.all([before.done, acked]).then(([, after]) => this.#after(msg, after), ignore) : acked.then((after) => this.#after(msg, after), ignore);
+    order.done = afterAck.then(() => {
       if (this.#devices.get(id) === order) this.#devices.delete(id);
     });
-    return ack.then(ignore);
+    if (!pipelined) order.gate = order.done;
+    this.#devices.set(id, order);
+    return acked;
   };
 
   #metricsOf(kind: string): KindMetrics {

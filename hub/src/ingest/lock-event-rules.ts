@@ -23,8 +23,15 @@ const RULE_RETRY_MS = [500, 1000, 2000, 4000, 8000];
  * resume sweep (resume-rules.ts) finds the event unfinished and runs its rules.
  */
 export async function runLockEventRules(ctx: IngestContext, ref: StoredRef, event: LockEvent, eventId: number, receivedAt: number, awaitMark = true): Promise<boolean> {
-  let household: ReturnType<typeof getHousehold> | undefined;
-  const input: LockEventInput = { kind: 'lock_event', ...ref, event, eventId, receivedAt, household: () => (household ??= getHousehold(ctx.db, ref.householdId)) };
+  let cached: ReturnType<typeof getHousehold> | undefined;
+  // A method, not an arrow property: tsx names every arrow it creates (a defineProperty call
+  // per lock event on the broker's path).
+  const input: LockEventInput = {
+    kind: 'lock_event', ...ref, event, eventId, receivedAt,
+    household() {
+      return (cached ??= getHousehold(ctx.db, ref.householdId));
+    },
+  };
   const failed = await ctx.rules.dispatch(input);
   if (failed.length === 0) {
     const marked = ctx.lockEvents.markRulesDone(eventId, ctx.now());

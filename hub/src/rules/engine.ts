@@ -40,15 +40,12 @@ export class RuleEngine {
     const pending: Promise<void>[] = [];
     for (const { rule, handler } of entries) {
       if (only && !only.has(rule.name)) continue;
-      const fail = (err: unknown): void => {
-        this.#failure(rule, input.kind, err);
-        failed.push(rule.name);
-      };
+      // Anonymous arrows only: tsx names each named one it creates, on every lock event.
       try {
         const result = handler(input, this.ctx);
-        if (result) pending.push(result.catch(fail));
+        if (result) pending.push(result.catch((err: unknown) => this.#failed(rule, input.kind, err, failed)));
       } catch (err) {
-        fail(err);
+        this.#failed(rule, input.kind, err, failed);
       }
     }
     if (pending.length > 0) await Promise.all(pending);
@@ -85,6 +82,11 @@ export class RuleEngine {
       this.#failure(rule, what, err);
       return false;
     }
+  }
+
+  #failed(rule: Rule, what: string, err: unknown, failed: string[]): void {
+    this.#failure(rule, what, err);
+    failed.push(rule.name);
   }
 
   #failure(rule: Rule, what: string, err: unknown): void {
