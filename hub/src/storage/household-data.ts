@@ -12,9 +12,24 @@ export async function householdDevices(db: ConsoleDb, householdId: string) {
   return { devices, locks, cameras };
 }
 
+/**
+ * A household's latest lock events, newest first. Read per device through the (device_id, seq)
+ * index, each device's latest by its own sequence (events replayed after an outage take their
+ * place in it, not at the top), then merged by arrival: events have no household index (see
+ * migration 0006).
+ */
 export async function householdEvents(db: ConsoleDb, householdId: string, limit: number) {
-  return db.selectFrom('events').select(['id', 'device_id', 'lock_id', 'type', 'battery', 'received_at']).where('household_id', '=', householdId).orderBy('id', 'desc').limit(limit).execute();
+  const devices = await db.selectFrom('devices').select('id').where('household_id', '=', householdId).execute();
+  const perDevice = await Promise.all(
+    devices.map((d) =>
+      db.selectFrom('events').select(['id', 'device_id', 'lock_id', 'type', 'battery', 'received_at']).where('device_id', '=', d.id).where('household_id', '=', householdId).orderBy('seq', 'desc').limit(limit).execute(),
+    ),
+  );
+  return perDevice.flat().sort((a, b) => Number(b.id) - Number(a.id)).slice(0, limit);
 }
+
+/** The household's devices, for deleting their events through the (device_id, seq) index. */
+const devicesOf = (db: ConsoleDb, householdId: string) => db.selectFrom('devices').select('id').where('household_id', '=', householdId);
 
 export function snapshotFile(dataDir: string, path: string): string {
   return isAbsolute(path) ? path : join(dataDir, path);
@@ -31,7 +46,7 @@ export async function deleteHouseholdData(db: ConsoleDb, householdId: string, da
   return db.transaction().execute(async (tx) => {
     await tx.updateTable('alerts').set({ snapshot_path: null, source_event_id: null }).where('household_id', '=', householdId).execute();
     await tx.updateTable('tips').set({ photo: null, photo_type: null }).where('household_id', '=', householdId).execute();
-    const r = await tx.deleteFrom('events').where('household_id', '=', householdId).executeTakeFirst();
+    const r = await tx.deleteFrom('events').where('device_id', 'in', devicesOf(tx, householdId)).where('household_id', '=', householdId).executeTakeFirst();
     return { events: Number(r.numDeletedRows), snapshots: snaps.length };
   });
 }

@@ -11,6 +11,8 @@ import { isKhoaError, type LockEvent } from '@khoa/protocol';
 import { groupCommitFor } from './group-commit.ts';
 import { createHeartbeatStore } from './heartbeat-store.ts';
 import { createLockEventStore } from './lock-event-store.ts';
+import { deleteHouseholdData, householdEvents } from './household-data.ts';
+import { consoleDb } from './console-tables.ts';
 
 describe.each(dbTargets)('storage on $name', (target) => {
   let db: Db;
@@ -195,6 +197,28 @@ describe.each(dbTargets)('storage on $name', (target) => {
     const scans = plan.map((p) => p.detail).filter((d) => /^SCAN events\b/.test(d));
     expect(scans.length).toBeGreaterThan(0);
     for (const d of scans) expect(d).toContain('USING INDEX events_rules_pending');
+  });
+
+  it('reads and erases a household\'s events through its devices, without a household index', async () => {
+    await addHousehold(db.kysely, { id: 'hh-two', areaId: 'luc-ngan', address: 'thôn 2' });
+    for (const id of ['two-a', 'two-b']) await addDevice(db.kysely, { id, householdId: 'hh-two', credentialHash: '$argon2id$fake-for-storage-test' });
+    const at = (deviceId: string, householdId: string, seq: number) => insertEvent(db.kysely, { deviceId, householdId, lockId: 'door' }, { seq, ts: seq, type: 'locked' }, seq);
+    const ids: number[] = [];
+    for (let i = 1; i <= 4; i++) ids.push((await at('two-a', 'hh-two', 80_000 + i))!, (await at('two-b', 'hh-two', 80_000 + i))!);
+    await at('agent-1', 'hh-1', 80_999);
+    const latest = await householdEvents(consoleDb(db.kysely), 'hh-two', 3);
+    expect(latest.map((r) => Number(r.id))).toEqual(ids.slice(-3).reverse());
+    expect(new Set(latest.map((r) => r.device_id))).toEqual(new Set(['two-a', 'two-b']));
+    if (db.native) {
+      const { sql: text, parameters } = db.kysely.deleteFrom('events').where('device_id', 'in', db.kysely.selectFrom('devices').select('id').where('household_id', '=', 'hh-two')).where('household_id', '=', 'hh-two').compile();
+      const plan = (db.native.prepare(`explain query plan ${text}`).all(...(parameters as unknown[])) as Array<{ detail: string }>).map((p) => p.detail);
+      expect(plan.some((d) => /SEARCH events USING INDEX/.test(d))).toBe(true);
+      expect(plan.some((d) => /^SCAN events/.test(d))).toBe(false);
+    }
+    expect(await deleteHouseholdData(consoleDb(db.kysely), 'hh-two', env.dataDir)).toEqual({ events: 8, snapshots: 0 });
+    expect(await householdEvents(consoleDb(db.kysely), 'hh-two', 10)).toEqual([]);
+    // Another household's events stay.
+    expect(await householdEvents(consoleDb(db.kysely), 'hh-1', 1)).toHaveLength(1);
   });
 
   it('writes heartbeats: last seen, and the armed state only when given', async () => {

@@ -5,6 +5,7 @@ import { accounts } from './0002-accounts.ts';
 import { coverage } from './0003-coverage.ts';
 import { rulesDone } from './0004-rules-done.ts';
 import { rulesPendingIndex } from './0005-rules-pending-index.ts';
+import { dropHouseholdTimeIndex } from './0006-drop-household-time-index.ts';
 
 /**
  * Every migration in order, in code (no directory scan, so it works the same from a bundle).
@@ -17,6 +18,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
     '0003-coverage': coverage(dialect),
     '0004-rules-done': rulesDone(dialect),
     '0005-rules-pending-index': rulesPendingIndex(),
+    '0006-drop-household-time-index': dropHouseholdTimeIndex(),
   };
   return { getMigrations: async () => all };
 }
