@@ -66,36 +66,68 @@ function dilate2Words(src: Uint8Array, dst: Uint8Array, w: number, h: number): v
   }
 }
 
-/**
- * Connected 4-neighbour blobs of set pixels, as boxes [x1, y1, x2, y2) in plane pixels;
- * blobs smaller than `minArea` pixels (noise, rain, leaves at a distance) are dropped.
- * Iterative flood fill with a typed-array stack: no recursion, no per-pixel objects.
- * Clears `bits` as it goes.
- */
-export function findBlobs(bits: Uint8Array, w: number, h: number, minArea: number, stack = new Int32Array(w * h)): Box[] {
-  const boxes: Box[] = [];
-  for (let start = 0; start < bits.length; start++) {
-    if (!bits[start]) continue;
-    let top = 0;
-    stack[top++] = start;
-    bits[start] = 0;
-    let x1 = w, y1 = h, x2 = 0, y2 = 0, area = 0;
-    while (top > 0) {
-      const i = stack[--top]!;
-      const x = i % w, y = (i - x) / w;
-      area++;
-      if (x < x1) x1 = x;
-      if (x > x2) x2 = x;
-      if (y < y1) y1 = y;
-      if (y > y2) y2 = y;
-      if (x > 0 && bits[i - 1]) { bits[i - 1] = 0; stack[top++] = i - 1; }
-      if (x < w - 1 && bits[i + 1]) { bits[i + 1] = 0; stack[top++] = i + 1; }
-      if (y > 0 && bits[i - w]) { bits[i - w] = 0; stack[top++] = i - w; }
-      if (y < h - 1 && bits[i + w]) { bits[i + w] = 0; stack[top++] = i + w; }
-    }
-    if (area >= minArea) boxes.push([x1, y1, x2 + 1, y2 + 1]);
+/** Runs of set pixels and their union-find state, reused between calls (they run to completion). */
+let runs = { start: new Int32Array(0), end: new Int32Array(0), parent: new Int32Array(0), x1: new Int32Array(0), y1: new Int32Array(0), x2: new Int32Array(0), y2: new Int32Array(0), area: new Int32Array(0), first: new Int32Array(0) };
+
+function root(parent: Int32Array, i: number): number {
+  while (parent[i] !== i) {
+    const p = parent[parent[i]!]!;
+    parent[i] = p;
+    i = p;
   }
-  return boxes;
+  return i;
+}
+
+/**
+ * Connected 4-neighbour blobs of set pixels, as boxes [x1, y1, x2, y2) in plane pixels, in the
+ * order of their first pixel (row by row); blobs smaller than `minArea` pixels (noise, rain,
+ * leaves at a distance) are dropped. Works on runs of set pixels: a run joins the runs of the
+ * row above that share a column with it (union-find), so each pixel is read once and no pixel
+ * is pushed anywhere (a flood fill from pixel to pixel took 0.25 ms on a busy 256x144 plane).
+ * Clears `bits`.
+ */
+export function findBlobs(bits: Uint8Array, w: number, h: number, minArea: number): Box[] {
+  // Room for the most runs a plane can have (every other pixel set): 0.6 MB at 256x144, once per thread.
+  const most = h * ((w + 1) >> 1);
+  if (runs.start.length < most) {
+    const a = (): Int32Array<ArrayBuffer> => new Int32Array(most);
+    runs = { start: a(), end: a(), parent: a(), x1: a(), y1: a(), x2: a(), y2: a(), area: a(), first: a() };
+  }
+  const { start, end, parent, x1, y1, x2, y2, area, first } = runs;
+  let n = 0, above = 0, aboveEnd = 0;
+  for (let y = 0; y < h; y++) {
+    const base = y * w;
+    const rowStart = n;
+    let k = above; // first run of the row above that may still touch this row's runs
+    for (let x = 0; x < w; ) {
+      while (x < w && bits[base + x] === 0) x++;
+      if (x >= w) break;
+      const s = x;
+      while (x < w && bits[base + x] !== 0) x++;
+      start[n] = s; end[n] = x; parent[n] = n;
+      x1[n] = s; x2[n] = x - 1; y1[n] = y; y2[n] = y; area[n] = x - s; first[n] = base + s;
+      while (k < aboveEnd && end[k]! <= s) k++;
+      for (let j = k; j < aboveEnd && start[j]! < x; j++) {
+        const a = root(parent, n), b = root(parent, j);
+        if (a === b) continue;
+        // Keep as root the run met first, with the union of both boxes.
+        let r = a, o = b;
+        if (first[b]! < first[a]!) { r = b; o = a; }
+        parent[o] = r;
+        x1[r] = Math.min(x1[r]!, x1[o]!); y1[r] = Math.min(y1[r]!, y1[o]!);
+        x2[r] = Math.max(x2[r]!, x2[o]!); y2[r] = Math.max(y2[r]!, y2[o]!);
+        area[r] = area[r]! + area[o]!;
+      }
+      n++;
+    }
+    above = rowStart;
+    aboveEnd = n;
+  }
+  const found: number[] = [];
+  for (let i = 0; i < n; i++) if (parent[i] === i && area[i]! >= minArea) found.push(i);
+  found.sort((a, b) => first[a]! - first[b]!);
+  bits.fill(0);
+  return found.map((i): Box => [x1[i]!, y1[i]!, x2[i]! + 1, y2[i]! + 1]);
 }
 
 const touches = (a: Box, b: Box, gap: number): boolean =>

@@ -10,10 +10,10 @@ import { pointInPolygon } from '../track/zones.ts';
  * without yielding, so cameras never use them at the same time. Per camera only the
  * background, the previous plane and the mask stay.
  */
-let scratch = { changed: new Uint8Array(0), dilated: new Uint8Array(0), stack: new Int32Array(0) };
+let scratch = { changed: new Uint8Array(0), dilated: new Uint8Array(0) };
 function scratchFor(n: number): typeof scratch {
-  if (scratch.changed.length < n) scratch = { changed: new Uint8Array(n), dilated: new Uint8Array(n), stack: new Int32Array(n) };
-  return { changed: scratch.changed.subarray(0, n), dilated: scratch.dilated.subarray(0, n), stack: scratch.stack };
+  if (scratch.changed.length < n) scratch = { changed: new Uint8Array(n), dilated: new Uint8Array(n) };
+  return { changed: scratch.changed.subarray(0, n), dilated: scratch.dilated.subarray(0, n) };
 }
 
 const stdDev = (sum: number, sq: number, n: number): number => {
@@ -101,7 +101,7 @@ export function createMotionDetector(config: MotionConfig): MotionDetector {
       const bg = background;
       const prev = previous;
       const d = p.data;
-      const { changed, dilated, stack } = scratchFor(d.length);
+      const { changed, dilated } = scratchFor(d.length);
 
       // One pass over the plane: difference against the background, count of changed unmasked
       // pixels, brightness statistics for the blinded check, and the background update.
@@ -148,7 +148,7 @@ export function createMotionDetector(config: MotionConfig): MotionDetector {
       if (count === 0 || blinded) return { boxes: [], changedFraction: fraction, events, blinded };
       dilate(changed, dilated, p.width, p.height, 2);
       const fx = width / p.width, fy = height / p.height;
-      const boxes = mergeBoxes(findBlobs(dilated, p.width, p.height, minArea, stack)).map(
+      const boxes = mergeBoxes(findBlobs(dilated, p.width, p.height, minArea)).map(
         (b): Box => [b[0] * fx, b[1] * fy, Math.min(width, b[2] * fx), Math.min(height, b[3] * fy)],
       );
       return { boxes, changedFraction: fraction, events, blinded };
