@@ -83,6 +83,7 @@ export class Ingest {
       // anything else waits for everything before it.
       const started = (pipelined && before.lastPipelined ? before.gate : before.done).then(() => {
         order.started = true;
+        // Wrapped: a promise returned bare would make `started` wait for the ack itself.
         return { acked: this.#ack(msg) };
       });
       order.gate = started.then(ignore);
