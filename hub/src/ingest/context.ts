@@ -38,7 +38,7 @@ export interface DeviceMessage<T extends ParsedTopic = ParsedTopic> {
  * Work a handler leaves for after the broker's acknowledgement (a lock event's rules): it runs
  * in the device's message order, but the device's PUBACK does not wait for it.
  */
-export type AfterAck = () => Promise<void>;
+export type AfterAck = () => Promise<unknown> | void;
 
 /** Handles one message up to what the acknowledgement promises (stored); may return what follows it. */
 export type Handler<K extends ParsedTopic['kind']> = (ctx: IngestContext, msg: DeviceMessage<Extract<ParsedTopic, { kind: K }>>) => Promise<void | AfterAck>;

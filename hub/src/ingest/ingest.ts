@@ -90,7 +90,9 @@ export class Ingest {
       acked = started.then((s) => s.acked);
     }
     // The ack's failure is the broker's to handle (below); nothing runs after it.
-    const afterAck = before ? Promise.all([before.done, acked]).then(([, after]) => this.#after(msg, after), ignore) : acked.then((after) => this.#after(msg, after), ignore);
+    const afterAck = before
+      ? acked.then((after) => before.done.then(() => this.#after(msg, after)), ignore)
+      : acked.then((after) => this.#after(msg, after), ignore);
     order.done = afterAck.then(() => {
       if (this.#devices.get(id) === order) this.#devices.delete(id);
     });
@@ -108,40 +110,59 @@ export class Ingest {
     return m;
   }
 
-  /** The handler up to the acknowledgement; resolves with its after-ack work, if any. */
-  async #ack(msg: DeviceMessage): Promise<AfterAck | undefined> {
+  /**
+   * The handler up to the acknowledgement; resolves with its after-ack work, if any. Not an
+   * async function, nor is #after: each lock event of a flood paid a kilobyte and a half of
+   * async frames here, which the garbage collector then had to sweep.
+   */
+  #ack(msg: DeviceMessage): Promise<AfterAck | undefined> {
     const kind = msg.topic.kind;
     const handler = (handlers as Record<string, Handler<typeof kind> | undefined>)[kind];
     const end = this.#metricsOf(kind).seconds.startTimer();
+    let handled: Promise<void | AfterAck>;
     try {
       if (!handler) throw new PayloadRejected('schema', new KhoaError('KHOA_ERR_TOPIC_INVALID', `no handler for ${kind}`));
-      return (await handler(this.ctx, msg as never)) ?? undefined;
+      handled = handler(this.ctx, msg as never);
     } catch (err) {
-      if (err instanceof PayloadRejected) {
-        this.ctx.metrics.payloadRejected.inc({ kind, reason: err.reason });
-        msg.log.warn({ err: err.error.toJSON(), kind, reason: err.reason, bytes: msg.payload.length }, 'payload dropped');
-        return undefined;
-      }
-      this.ctx.metrics.ingestFailures.inc({ kind });
-      msg.log.error({ err, kind }, 'message handling failed; publish not acknowledged');
-      throw err;
-    } finally {
-      end();
+      handled = Promise.reject(err);
     }
+    return handled.then(
+      (after) => {
+        end();
+        return after ?? undefined;
+      },
+      (err: unknown) => {
+        end();
+        if (err instanceof PayloadRejected) {
+          this.ctx.metrics.payloadRejected.inc({ kind, reason: err.reason });
+          msg.log.warn({ err: err.error.toJSON(), kind, reason: err.reason, bytes: msg.payload.length }, 'payload dropped');
+          return undefined;
+        }
+        this.ctx.metrics.ingestFailures.inc({ kind });
+        msg.log.error({ err, kind }, 'message handling failed; publish not acknowledged');
+        throw err;
+      },
+    );
   }
 
   /**
    * Work after the acknowledgement. A failure here is counted and logged but cannot refuse the
    * message any more; what it leaves unfinished (an event's rules) the resume sweep finishes.
    */
-  async #after(msg: DeviceMessage, after: AfterAck | undefined): Promise<void> {
+  #after(msg: DeviceMessage, after: AfterAck | undefined): Promise<unknown> | void {
     if (!after) return;
+    let result: Promise<unknown> | void;
     try {
-      await after();
+      result = after();
     } catch (err) {
-      this.ctx.metrics.ingestFailures.inc({ kind: msg.topic.kind });
-      msg.log.error({ err, kind: msg.topic.kind }, 'handling after the acknowledgement failed; left to the resume sweep');
+      return this.#afterFailed(msg, err);
     }
+    return result?.then(undefined, (err: unknown) => this.#afterFailed(msg, err));
+  }
+
+  #afterFailed(msg: DeviceMessage, err: unknown): void {
+    this.ctx.metrics.ingestFailures.inc({ kind: msg.topic.kind });
+    msg.log.error({ err, kind: msg.topic.kind }, 'handling after the acknowledgement failed; left to the resume sweep');
   }
 
   /** Refuses new messages and waits for those in progress, after-ack work included. */

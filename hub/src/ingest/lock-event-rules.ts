@@ -20,9 +20,10 @@ const RULE_RETRY_MS = [500, 1000, 2000, 4000, 8000];
  * failed (most often its alert write, while storage is unavailable): the event is then left
  * unfinished, since marking it done would lose that alert for good, and the failed rules run
  * again in the background until they succeed. If they never do, or the hub dies first, the
- * resume sweep (resume-rules.ts) finds the event unfinished and runs its rules.
+ * resume sweep (resume-rules.ts) finds the event unfinished and runs its rules. Returns without
+ * a promise when no rule needed one and the mark is not awaited (most events on the broker).
  */
-export async function runLockEventRules(ctx: IngestContext, ref: StoredRef, event: LockEvent, eventId: number, receivedAt: number, awaitMark = true): Promise<boolean> {
+export function runLockEventRules(ctx: IngestContext, ref: StoredRef, event: LockEvent, eventId: number, receivedAt: number, awaitMark = true): Promise<boolean> | boolean {
   let cached: ReturnType<typeof getHousehold> | undefined;
   // A method, not an arrow property: tsx names every arrow it creates (a defineProperty call
   // per lock event on the broker's path).
@@ -32,13 +33,14 @@ export async function runLockEventRules(ctx: IngestContext, ref: StoredRef, even
       return (cached ??= getHousehold(ctx.db, ref.householdId));
     },
   };
-  const failed = await ctx.rules.dispatch(input);
+  const failed = ctx.rules.dispatch(input);
+  return Array.isArray(failed) ? afterRules(ctx, input, failed, awaitMark) : failed.then((f) => afterRules(ctx, input, f, awaitMark));
+}
+
+function afterRules(ctx: IngestContext, input: LockEventInput, failed: string[], awaitMark: boolean): Promise<boolean> | boolean {
   if (failed.length === 0) {
-    const marked = ctx.lockEvents.markRulesDone(eventId, ctx.now());
-    if (awaitMark) {
-      await marked;
-      return true;
-    }
+    const marked = ctx.lockEvents.markRulesDone(input.eventId, ctx.now());
+    if (awaitMark) return marked.then(() => true);
     // Not awaited on the broker's path: the device's next event must not wait for this commit,
     // so the marks of a burst share one (Ingest.stop() flushes them). A mark lost to a crash or
     // a storage failure only makes the resume sweep run these rules again, and their alerts are

@@ -1,6 +1,12 @@
 import type { Metrics } from '../metrics.ts';
 import type { Rule, RuleContext, RuleInput } from './types.ts';
 
+/** A rule and its handler for one kind of input. */
+interface Handling {
+  rule: Rule;
+  handler: (i: RuleInput, c: RuleContext) => Promise<void> | void;
+}
+
 /**
  * Runs the registered rules. Every rule runs on its own: one that throws or rejects is logged
  * and counted (khoa_rule_failures_total) and never stops the others, so a broken rule can not
@@ -16,25 +22,28 @@ export class RuleEngine {
     private readonly metrics: Metrics,
   ) {}
 
-  /** The rules that handle each input kind (and lock event type), in registration order: dispatch runs per lock event. */
-  readonly #byKind = new Map<string, Array<{ rule: Rule; handler: (i: RuleInput, c: RuleContext) => Promise<void> | void }>>();
+  /** The rules that handle each input kind, and each lock event type, in registration order: dispatch runs per lock event. */
+  readonly #byKind = new Map<string, Handling[]>();
+  readonly #byLockEventType = new Map<string, Handling[]>();
 
   /**
    * Feeds one input to every rule that handles its kind (or only to the rules named in `only`).
-   * Never rejects; resolves to the names of the rules that failed, so a caller can run them
-   * again rather than take the input as handled.
+   * Never rejects; gives the names of the rules that failed, so a caller can run them again
+   * rather than take the input as handled. Synchronously when no rule returned a promise (most
+   * lock events): no promise per event on the broker's path.
    */
-  async dispatch(input: RuleInput, only?: ReadonlySet<string>): Promise<string[]> {
+  dispatch(input: RuleInput, only?: ReadonlySet<string>): string[] | Promise<string[]> {
     const type = input.kind === 'lock_event' ? input.event.type : undefined;
-    const key = type ? `lock_event/${type}` : input.kind;
-    let entries = this.#byKind.get(key);
+    // Keyed by the event type itself for lock events (no key string built per event).
+    const key = type ?? input.kind;
+    let entries = (type ? this.#byLockEventType : this.#byKind).get(key);
     if (!entries) {
       entries = this.rules.flatMap((rule) => {
-        const handler = rule.on?.[input.kind] as ((i: RuleInput, c: RuleContext) => Promise<void> | void) | undefined;
+        const handler = rule.on?.[input.kind] as Handling['handler'] | undefined;
         if (type && rule.lockEventTypes && !rule.lockEventTypes.includes(type)) return [];
         return handler ? [{ rule, handler }] : [];
       });
-      this.#byKind.set(key, entries);
+      (type ? this.#byLockEventType : this.#byKind).set(key, entries);
     }
     const failed: string[] = [];
     const pending: Promise<void>[] = [];
@@ -48,8 +57,7 @@ export class RuleEngine {
         this.#failed(rule, input.kind, err, failed);
       }
     }
-    if (pending.length > 0) await Promise.all(pending);
-    return failed;
+    return pending.length > 0 ? Promise.all(pending).then(() => failed) : failed;
   }
 
   /** Evaluates the time-based rules once. Never rejects; overlapping calls share one run. */
