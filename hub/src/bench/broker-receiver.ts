@@ -3,7 +3,8 @@
  * parent) is the same for both brokers and the broker under test gets its own process.
  *
  * mode `hub`: starts a real hub (auth, ACL, validation, SQLite storage) and receives through an
- * in-process subscription on its broker, i.e. after the hub has checked and stored the message.
+ * in-process subscription on its broker, i.e. after the hub has checked and stored the message
+ * (a QoS 0 lock event once its write is queued: it commits in the same turn or the next).
  * mode `mqtt`: subscribes with an mqtt.js client to an external broker (Mosquitto).
  * mode `hub-broker`: the hub's broker alone, with the hub's authentication, ACL and payload
  * validation but nothing stored (its own accounts database): what the goal's "auth and

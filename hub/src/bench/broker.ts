@@ -263,7 +263,7 @@ export const brokerBench: Bench = {
         goal: 'hub >= 0.5x Mosquitto on 256-byte lock events, QoS 0 and QoS 1',
         met: ratio.lock_qos0 !== undefined && ratio.lock_qos0 >= 0.5 && (ratio.lock_qos1 ?? 0) >= 0.5,
         metByBrokerLayer: brokerRatio.lock_qos0 !== undefined && brokerRatio.lock_qos0 >= 0.5 && (brokerRatio.lock_qos1 ?? 0) >= 0.5,
-        note: 'hub = as deployed (every lock event stored in SQLite, rules run, before it is forwarded); hubBroker = the same broker with authentication, ACL and payload validation, nothing stored',
+        note: 'hub = as deployed (every lock event stored in SQLite before it is forwarded, at QoS 0 forwarded once its write is queued and committed in the same turn or the next; rules run after); hubBroker = the same broker with authentication, ACL and payload validation, nothing stored',
       },
     };
   },

@@ -81,6 +81,25 @@ describe.each(dbTargets)('ingest over MQTT on $name', (target) => {
     await c.endAsync();
   });
 
+  it('stores a QoS 0 flood from one device in seq order, each event once, with its rules', async () => {
+    const dev = { householdId: 'hh-q0', deviceId: 'agent-q0' };
+    const c = await t.connect(dev.deviceId, await t.provision(dev.householdId, dev.deviceId));
+    // More than a group commit takes at once (EAGER_OPS), so some commit in the turn that filled
+    // them and the rest on the next: the order must hold across both.
+    for (let i = 0; i < 600; i++) c.publish(topics.lockEvent(dev, 'gate'), lockEvent(5001 + i, i === 599 ? 'tamper' : i % 2 ? 'locked' : 'unlocked'), { qos: 0 });
+    const stored = await waitFor(async () => {
+      const rows = await events(dev.deviceId);
+      return rows.length === 600 ? rows : undefined;
+    }, 10_000, '600 QoS 0 events stored');
+    expect(stored.map((e) => e.seq)).toEqual(Array.from({ length: 600 }, (_, i) => 5001 + i));
+    expect(stored.every((e, i) => i === 0 || Number(e.id) > Number(stored[i - 1]!.id))).toBe(true);
+    const lock = await t.hub.db.kysely.selectFrom('locks').selectAll().where('device_id', '=', dev.deviceId).where('lock_id', '=', 'gate').executeTakeFirstOrThrow();
+    expect(lock.lock_state).toBe('unlocked'); // i = 598, the last event to set it
+    await waitFor(async () => (await alerts(dev.householdId)).some((al) => al.kind === 'tamper'), 5000, 'the last event\'s tamper alert');
+    expect(c.connected).toBe(true);
+    await c.endAsync();
+  });
+
   it('drops malformed payloads, counts them by reason, and keeps serving another device', async () => {
     const topic = topics.lockEvent(B, 'door');
     await b.publishAsync(topic, '{"seq": 1, "ts": ', { qos: 1 }); // wrong JSON
