@@ -7,14 +7,11 @@ import { handlers, pipelinedKinds } from './handlers/index.ts';
 import { PayloadRejected } from './payload.ts';
 
 /** Where a device's message order stands. */
-interface DeviceOrder {
+interface DeviceLane {
   /** Settles when the device's next message may start its handler. */
   gate: Promise<void>;
   /** Settles when every message of the device so far is finished, after-ack work included. Never rejects. */
   done: Promise<void>;
-}
-
-interface DeviceLane extends DeviceOrder {
   /** The device's latest message is of a pipelined kind. */
   lastPipelined: boolean;
   /** The latest message's handler has started (for a pipelined one: its write is queued). */

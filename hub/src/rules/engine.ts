@@ -35,15 +35,16 @@ export class RuleEngine {
   dispatch(input: RuleInput, only?: ReadonlySet<string>): string[] | Promise<string[]> {
     const type = input.kind === 'lock_event' ? input.event.type : undefined;
     // Keyed by the event type itself for lock events (no key string built per event).
+    const cache = type ? this.#byLockEventType : this.#byKind;
     const key = type ?? input.kind;
-    let entries = (type ? this.#byLockEventType : this.#byKind).get(key);
+    let entries = cache.get(key);
     if (!entries) {
       entries = this.rules.flatMap((rule) => {
         const handler = rule.on?.[input.kind] as Handling['handler'] | undefined;
         if (type && rule.lockEventTypes && !rule.lockEventTypes.includes(type)) return [];
         return handler ? [{ rule, handler }] : [];
       });
-      (type ? this.#byLockEventType : this.#byKind).set(key, entries);
+      cache.set(key, entries);
     }
     const failed: string[] = [];
     const pending: Promise<void>[] = [];

@@ -61,18 +61,16 @@ export class GroupCommit {
     private readonly eagerOps = EAGER_OPS,
   ) {
     this.#native = native;
-    this.#batch = native.transaction((ops: Op[]) => {
-      for (const h of this.#hooks) h.begin();
-      const results = ops.map((op) => op.run());
-      for (const h of this.#hooks) h.end();
-      return results;
-    });
-    this.#single = native.transaction((op: Op) => {
-      for (const h of this.#hooks) h.begin();
-      const result = op.run();
-      for (const h of this.#hooks) h.end();
-      return result;
-    });
+    this.#batch = native.transaction((ops: Op[]) => this.#withHooks(() => ops.map((op) => op.run())));
+    this.#single = native.transaction((op: Op) => this.#withHooks(() => op.run()));
+  }
+
+  /** Runs a transaction's ops between the stores' hooks (inside the transaction). */
+  #withHooks<T>(run: () => T): T {
+    for (const h of this.#hooks) h.begin();
+    const result = run();
+    for (const h of this.#hooks) h.end();
+    return result;
   }
 
   readonly #hooks: BatchHooks[] = [];

@@ -12,6 +12,9 @@ export async function householdDevices(db: ConsoleDb, householdId: string) {
   return { devices, locks, cameras };
 }
 
+/** The household's devices: its events are theirs, reached through the (device_id, seq) index. */
+const devicesOf = (db: ConsoleDb, householdId: string) => db.selectFrom('devices').select('id').where('household_id', '=', householdId);
+
 /**
  * A household's latest lock events, newest first. Read per device through the (device_id, seq)
  * index, each device's latest by its own sequence (events replayed after an outage take their
@@ -19,7 +22,7 @@ export async function householdDevices(db: ConsoleDb, householdId: string) {
  * migration 0006).
  */
 export async function householdEvents(db: ConsoleDb, householdId: string, limit: number) {
-  const devices = await db.selectFrom('devices').select('id').where('household_id', '=', householdId).execute();
+  const devices = await devicesOf(db, householdId).execute();
   const perDevice = await Promise.all(
     devices.map((d) =>
       db.selectFrom('events').select(['id', 'device_id', 'lock_id', 'type', 'battery', 'received_at']).where('device_id', '=', d.id).where('household_id', '=', householdId).orderBy('seq', 'desc').limit(limit).execute(),
@@ -28,8 +31,6 @@ export async function householdEvents(db: ConsoleDb, householdId: string, limit:
   return perDevice.flat().sort((a, b) => Number(b.id) - Number(a.id)).slice(0, limit);
 }
 
-/** The household's devices, for deleting their events through the (device_id, seq) index. */
-const devicesOf = (db: ConsoleDb, householdId: string) => db.selectFrom('devices').select('id').where('household_id', '=', householdId);
 
 export function snapshotFile(dataDir: string, path: string): string {
   return isAbsolute(path) ? path : join(dataDir, path);

@@ -24,7 +24,7 @@ export const handlers: { [K in Exclude<TopicKind, 'cmd'>]: Handler<K> } = {
 
 /**
  * Kinds whose acknowledged part is only writes through the FIFO group commit, queued before the
- * handler's first await: when the store keeps call order (LockEventStore.inCallOrder), a
+ * handler returns: when the store keeps call order (LockEventStore.inCallOrder), a
  * device's next message of these kinds starts without waiting for this one's commit, so a
  * burst from one device is one transaction instead of one per message.
  */
