@@ -67,3 +67,52 @@ describe('regions', () => {
     expect(wholeFrameTiles(512, 512)).toEqual([{ x: 0, y: 0, size: 512 }]);
   });
 });
+
+describe('block-average sampling (shrinking by 2x or more)', () => {
+  // The definition, written plainly: the mean of the k×k block round each sample point,
+  // normalised in the model's channel order; outside the frame, 0.
+  const reference = (img: { data: Uint8Array; width: number; height: number }, r: { x: number; y: number; size: number }, ox: number, oy: number, c: number): number => {
+    const scale = r.size / N, k = Math.floor(scale);
+    const cx = r.x + (ox + 0.5) * scale, cy = r.y + (oy + 0.5) * scale;
+    if (cx < 0 || cx >= img.width || cy < 0 || cy >= img.height) return 0;
+    const x0 = Math.min(img.width - k, Math.max(0, Math.round(cx - k / 2)));
+    const y0 = Math.min(img.height - k, Math.max(0, Math.round(cy - k / 2)));
+    let sum = 0;
+    for (let y = y0; y < y0 + k; y++) for (let x = x0; x < x0 + k; x++) sum += img.data[(y * img.width + x) * 3 + (2 - c)]!;
+    return Math.fround((sum * (1 / (k * k)) - normalisation.mean[c]!) * (1 / normalisation.std[c]!));
+  };
+
+  it('gives the block means exactly, for k = 2 to 5, regions off every edge, odd frame widths', () => {
+    for (const [w, h] of [[1280, 720], [1001, 563], [2000, 1500]] as const) {
+      const img = { data: Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 7919 + (i >> 9)) % 256), width: w, height: h };
+      const out = new Float32Array(2 * 3 * N * N).fill(9);
+      const regions = [
+        { x: 0, y: -(w - h) / 2, size: w }, // the whole frame, padded above and below
+        { x: 37, y: 11, size: 2 * N + 5 },
+        { x: -300, y: h - 900, size: 1300 },
+        { x: w - 1000, y: -50, size: 3 * N },
+        { x: 5, y: 3, size: 5 * N + 100 },
+      ];
+      for (const r of regions) {
+        regionToTensor(img, r, N, normalisation, out, 3 * N * N);
+        let checked = 0;
+        for (let c = 0; c < 3; c++)
+          for (let oy = 0; oy < N; oy += 5)
+            for (let ox = 0; ox < N; ox += 3) {
+              const got = out[3 * N * N + c * N * N + oy * N + ox]!;
+              const want = reference(img, r, ox, oy, c);
+              if (got !== want) expect({ w, r, ox, oy, c, got }).toEqual({ w, r, ox, oy, c, got: want });
+              checked++;
+            }
+        expect(checked).toBeGreaterThan(30_000);
+      }
+      expect(out[0]).toBe(9); // only its own slice of the batch is written
+    }
+  });
+
+  it('writes zeros for a region wholly outside the frame', () => {
+    const out = new Float32Array(3 * N * N).fill(9);
+    regionToTensor(solid(640, 360, [255, 255, 255]), { x: 2000, y: 2000, size: 1000 }, N, normalisation, out, 0);
+    expect(out.every((v) => v === 0)).toBe(true);
+  });
+});
