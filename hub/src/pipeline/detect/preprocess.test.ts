@@ -116,3 +116,35 @@ describe('block-average sampling (shrinking by 2x or more)', () => {
     expect(out.every((v) => v === 0)).toBe(true);
   });
 });
+
+describe('bilinear sampling (enlarging, or shrinking by less than 2x)', () => {
+  // The definition: half-pixel centres, edge pixels repeated, the right/lower pixel weighted
+  // by the fraction (the column fraction held as a float32, as the sampler's table holds it).
+  const reference = (img: { data: Uint8Array; width: number; height: number }, r: { x: number; y: number; size: number }, ox: number, oy: number, c: number): number => {
+    const scale = r.size / N, W = img.width, H = img.height;
+    const sx = r.x + (ox + 0.5) * scale - 0.5, sy = r.y + (oy + 0.5) * scale - 0.5;
+    if (sx < -0.5 || sx > W - 0.5 || sy < -0.5 || sy > H - 0.5) return 0;
+    const fx = Math.floor(sx), fy = Math.floor(sy);
+    const wx = Math.fround(sx - fx), wy = sy - fy;
+    const px = (x: number, y: number): number => img.data[(Math.min(H - 1, Math.max(0, y)) * W + Math.min(W - 1, Math.max(0, x))) * 3 + (2 - c)]!;
+    const v = px(fx, fy) * ((1 - wx) * (1 - wy)) + px(fx + 1, fy) * (wx * (1 - wy)) + px(fx, fy + 1) * ((1 - wx) * wy) + px(fx + 1, fy + 1) * (wx * wy);
+    return Math.fround((v - normalisation.mean[c]!) * (1 / normalisation.std[c]!));
+  };
+
+  it('gives the bilinear values exactly, enlarging and shrinking, regions off every edge', () => {
+    const w = 1001, h = 563;
+    const img = { data: Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 7919 + (i >> 9)) % 256), width: w, height: h };
+    const out = new Float32Array(2 * 3 * N * N).fill(9);
+    for (const r of [{ x: 10.5, y: 20.25, size: N }, { x: -100, y: -40, size: 300 }, { x: 700, y: 300, size: 600 }, { x: 3, y: 1, size: 831 }, { x: 0, y: -19, size: 600 }]) {
+      regionToTensor(img, r, N, normalisation, out, 3 * N * N);
+      for (let c = 0; c < 3; c++)
+        for (let oy = 0; oy < N; oy += 5)
+          for (let ox = 0; ox < N; ox += 3) {
+            const got = out[3 * N * N + c * N * N + oy * N + ox]!;
+            const want = reference(img, r, ox, oy, c);
+            if (got !== want) expect({ r, ox, oy, c, got }).toEqual({ r, ox, oy, c, got: want });
+          }
+    }
+    expect(out[0]).toBe(9);
+  });
+});

@@ -9,6 +9,7 @@ export interface SamplingKernels {
     sums: number, xs: number, n: number, k: number, out: number, plane: number, c0: number, c2: number, inv: number,
     m0: number, m1: number, m2: number, s0: number, s1: number, s2: number,
   ): void;
+  copyRow(src: number, first: number, end: number, out: number, plane: number, c0: number, c2: number, m0: number, m1: number, m2: number, s0: number, s1: number, s2: number): void;
 }
 
 export const samplingWasmPath = new URL('./sampling.wasm', import.meta.url);

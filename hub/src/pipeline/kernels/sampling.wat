@@ -79,4 +79,26 @@
               (f32.demote_f64 (f64.mul (f64.sub (f64.mul (f64.convert_i32_u (local.get $b)) (local.get $inv)) (local.get $m2)) (local.get $s2))))))
         (local.set $x (i32.add (local.get $x) (i32.const 1)))
         (br $pixels))))
+  ;; One output row copied pixel for pixel (a region of the model's size on whole pixels):
+  ;; pixels [first, end) of the row from src (3 bytes each, src at the row's pixel `first`);
+  ;; (byte - mean) * scale in f64 like the JS it replaced. The caller pads the rest.
+  (func (export "copyRow") (param $src i32) (param $first i32) (param $end i32) (param $out i32) (param $plane i32)
+        (param $c0 i32) (param $c2 i32)
+        (param $m0 f64) (param $m1 f64) (param $m2 f64) (param $s0 f64) (param $s1 f64) (param $s2 f64)
+    (local $x i32) (local $p i32) (local $o i32)
+    (local.set $x (local.get $first))
+    (local.set $p (local.get $src))
+    (block $done
+      (loop $pixels
+        (br_if $done (i32.ge_s (local.get $x) (local.get $end)))
+        (local.set $o (i32.add (local.get $out) (i32.shl (local.get $x) (i32.const 2))))
+        (f32.store (local.get $o)
+          (f32.demote_f64 (f64.mul (f64.sub (f64.convert_i32_u (i32.load8_u (i32.add (local.get $p) (local.get $c0)))) (local.get $m0)) (local.get $s0))))
+        (f32.store (i32.add (local.get $o) (local.get $plane))
+          (f32.demote_f64 (f64.mul (f64.sub (f64.convert_i32_u (i32.load8_u offset=1 (local.get $p))) (local.get $m1)) (local.get $s1))))
+        (f32.store (i32.add (local.get $o) (i32.shl (local.get $plane) (i32.const 1)))
+          (f32.demote_f64 (f64.mul (f64.sub (f64.convert_i32_u (i32.load8_u (i32.add (local.get $p) (local.get $c2)))) (local.get $m2)) (local.get $s2))))
+        (local.set $p (i32.add (local.get $p) (i32.const 3)))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br $pixels))))
 )
