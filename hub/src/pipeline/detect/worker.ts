@@ -4,6 +4,7 @@ import { loadDetector } from './load.ts';
 import { DetectRunner } from './runner.ts';
 import { CameraAnalyzer, startDecode, type CameraConfigInput } from '../camera.ts';
 import type { FromWorker, ToWorker, WireAlert, WorkerInit } from '../pool/messages.ts';
+import { useDecodeGuard } from '../frames/decode-guard.ts';
 
 /**
  * A pipeline worker: one ORT session (intra-op threads 1) and the state of the cameras the
@@ -11,6 +12,7 @@ import type { FromWorker, ToWorker, WireAlert, WorkerInit } from '../pool/messag
  * snapshots, and posts results back; ORT and the typed-array loops block only this thread.
  */
 const init = workerData as WorkerInit;
+if (init.decodeGuard) useDecodeGuard(init.decodeGuard);
 const port = parentPort!;
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 /** Code and detail (without the catalogue's text, which the main thread's KhoaError adds again). */

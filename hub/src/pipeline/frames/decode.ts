@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { KhoaError } from '@khoa/protocol';
 import type { RgbImage } from '../types.ts';
 import { jpegSize } from './jpeg-header.ts';
+import { turboDecode } from './jpeg-turbo.ts';
 
 export interface DecodeLimits {
   /** Refuse images with more pixels than this before decoding them (decompression bombs). */
@@ -40,6 +41,8 @@ export interface ImageProbe {
   height: number;
   /** A three-component JPEG decodes straight to RGB: no colourspace step needed. */
   plainRgbJpeg?: boolean;
+  /** A JPEG whose frame header was read (1 grey, 3 YCbCr, 4 CMYK components). */
+  jpegComponents?: number;
 }
 
 const sharpOptions = (limits: DecodeLimits) => ({ limitInputPixels: limits.maxInputPixels, failOn: 'truncated' as const, sequentialRead: true });
@@ -63,15 +66,32 @@ export async function probeImage(input: Uint8Array, limits: DecodeLimits = defau
   if (width > limits.maxSide || height > limits.maxSide || width * height > limits.maxInputPixels) {
     throw new KhoaError('KHOA_ERR_IMAGE_TOO_LARGE', `${width}x${height}`, { width, height, maxSide: limits.maxSide, maxPixels: limits.maxInputPixels });
   }
-  return { width, height, plainRgbJpeg: jpeg?.components === 3 };
+  return { width, height, plainRgbJpeg: jpeg?.components === 3, ...(jpeg && { jpegComponents: jpeg.components }) };
 }
 
 /**
- * Decodes a JPEG (or PNG, for still images) to packed RGB, once per frame. Frames wider than
+ * Decodes a JPEG (or PNG, for still images) to packed RGB, once per frame. A grey or YCbCr
+ * JPEG at its own size (what cameras send) goes to libjpeg-turbo (see jpeg-turbo.ts);
+ * everything else, and whatever libjpeg-turbo refuses, to sharp. Frames wider than
  * `maxDecodeWidth` are shrunk on load (JPEG DCT scaling), as is any `shrink` (1, 2, 4, 8)
  * asked for. Truncated data fails instead of yielding a grey tail.
  */
 export async function decodeImage(input: Uint8Array, limits: DecodeLimits = defaultDecodeLimits, probe?: ImageProbe, shrink = 1): Promise<DecodedFrame> {
+  const p = probe ?? (await probeImage(input, limits));
+  const { width, height, jpegComponents } = p;
+  if ((jpegComponents === 3 || jpegComponents === 1) && shrink === 1 && width <= limits.maxDecodeWidth) {
+    const data = turboDecode(input, width, height);
+    if (data) return { data, width, height, sourceWidth: width, sourceHeight: height, scale: 1 };
+  }
+  return decodeWithSharp(input, limits, p, shrink);
+}
+
+/**
+ * `decodeImage` through sharp only: libjpeg's accurate IDCT (libjpeg-turbo's addon uses the
+ * fast one, a level or two apart), for what must match pixels decoded that way before (the
+ * model's conversion reference) or isolate another effect from the decoder's (shrink-on-load).
+ */
+export async function decodeWithSharp(input: Uint8Array, limits: DecodeLimits = defaultDecodeLimits, probe?: ImageProbe, shrink = 1): Promise<DecodedFrame> {
   const { width, height, plainRgbJpeg } = probe ?? (await probeImage(input, limits));
   try {
     const target = Math.min(Math.ceil(width / shrink), limits.maxDecodeWidth);

@@ -11,6 +11,8 @@ export interface WorkerInit {
   detector: DetectorChoice;
   maxBatch: number;
   decode: DecodeLimits;
+  /** Closed by the pool before it terminates the worker (see frames/jpeg-turbo.ts). */
+  decodeGuard?: Int32Array;
 }
 
 /** Main thread → worker. Frames carry their JPEG as a transferred ArrayBuffer. */

@@ -4,6 +4,7 @@ import type { CameraConfigInput } from '../camera.ts';
 import type { FromWorker, ToWorker, WireAlert, WireResult, WorkerInit } from './messages.ts';
 import { CameraQueue, type QueuedFrame } from './camera-queue.ts';
 import type { PipelineMetrics } from '../metrics.ts';
+import { closeDecodeGuard, newDecodeGuard } from '../frames/decode-guard.ts';
 
 export interface PoolOptions {
   workers: number;
@@ -48,6 +49,8 @@ interface Slot {
   exited: boolean;
   /** Workers in a row at this index that ended before they were ready (the restart backs off). */
   startFailures: number;
+  /** Closed before the worker is terminated: a terminate inside libjpeg-turbo aborts the process. */
+  decodeGuard: Int32Array;
 }
 
 /** Longest wait before starting again a worker whose predecessors died while starting. */
@@ -83,9 +86,10 @@ export class WorkerPool {
 
   private spawn(index: number): Promise<void> {
     const entry = new URL('../detect/worker.ts', import.meta.url).href;
-    const worker = new Worker(new URL('../detect/boot.mjs', import.meta.url), { workerData: { ...this.opts.init, entry } satisfies WorkerInit });
+    const decodeGuard = newDecodeGuard();
+    const worker = new Worker(new URL('../detect/boot.mjs', import.meta.url), { workerData: { ...this.opts.init, entry, decodeGuard } satisfies WorkerInit });
     const old = this.slots[index];
-    const slot: Slot = { index, worker, ready: false, busy: [], cameras: old?.cameras ?? [], turn: 0, exited: false, startFailures: old?.startFailures ?? 0 };
+    const slot: Slot = { index, worker, ready: false, busy: [], cameras: old?.cameras ?? [], turn: 0, exited: false, startFailures: old?.startFailures ?? 0, decodeGuard };
     this.slots[index] = slot;
     for (const id of slot.cameras) {
       this.pinned.set(id, slot);
@@ -271,13 +275,19 @@ export class WorkerPool {
         // native exception escapes), so a worker still loading is let finish first.
         if (!s.ready) await loadedOrGone(s.worker, 30_000);
         if (s.ready) this.send(s, { type: 'stop' });
-        else void s.worker.terminate();
-        const timer = setTimeout(() => void s.worker.terminate(), 2000);
+        else void terminate(s);
+        const timer = setTimeout(() => void terminate(s), 2000);
         await exited;
         clearTimeout(timer);
       }),
     );
   }
+}
+
+/** Terminates a worker once no frame is in libjpeg-turbo (see frames/jpeg-turbo.ts). */
+async function terminate(s: Slot): Promise<void> {
+  await closeDecodeGuard(s.decodeGuard);
+  await s.worker.terminate();
 }
 
 /** Resolves when the worker reports ready or fatal, exits, or `ms` pass. */

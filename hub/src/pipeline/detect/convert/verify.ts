@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { KhoaError } from '@khoa/protocol';
-import { decodeImage } from '../../frames/decode.ts';
+import { decodeWithSharp } from '../../frames/decode.ts';
 import { regionToTensor } from '../preprocess.ts';
 import { decodeOutputs, normalisation } from '../detectors/nanodet.ts';
 import { nms } from '../boxes.ts';
@@ -20,9 +20,12 @@ export function nanodetOutputName(_tfName: string, shape: number[]): string {
   return `${kind}_${N / Math.sqrt(cells)}`;
 }
 
-/** The centre square of an image, as the model input tensor (how the reference is fed). */
+/**
+ * The centre square of an image, as the model input tensor (how the reference is fed). Decoded
+ * by sharp, as when the reference was recorded: the comparison is of models, not decoders.
+ */
 export async function centreSquareTensor(file: string): Promise<Float32Array> {
-  const img = await decodeImage(await readFile(file));
+  const img = await decodeWithSharp(await readFile(file));
   const size = Math.min(img.width, img.height);
   const out = new Float32Array(3 * N * N);
   regionToTensor(img, { x: (img.width - size) / 2, y: (img.height - size) / 2, size }, N, normalisation, out, 0);
