@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDetector } from './detect/load.ts';
 import { DetectRunner } from './detect/runner.ts';
-import { CameraAnalyzer, type FrameAnalysis } from './camera.ts';
+import { CameraAnalyzer, startDecode, type FrameAnalysis } from './camera.ts';
 import { asFrame, fileFrames, media } from './testing/media.ts';
 import { readFile } from 'node:fs/promises';
 import { decodeImage, decodeWithSharp, defaultDecodeLimits } from './frames/decode.ts';
@@ -135,4 +135,16 @@ describe('downscaled decode', () => {
     }
     expect(compared).toBeGreaterThanOrEqual(6);
   }, 120_000);
+});
+
+describe('stage timings', () => {
+  it('counts a decode done ahead (as a worker does when the frame arrives) in the frame\'s decode time', async () => {
+    const jpeg = await readFile(media('basketball1.jpg'));
+    const camera = new CameraAnalyzer('timed', runner);
+    const decoding = startDecode(jpeg);
+    const frame = await decoding; // done before analysis starts: waiting for it takes nothing
+    expect(frame.decodeMs).toBeGreaterThan(0);
+    const a = await camera.analyze({ ts: 0, jpeg, decoding });
+    expect(a.timings.decode).toBeGreaterThanOrEqual(frame.decodeMs!);
+  });
 });

@@ -57,9 +57,11 @@ export function resolveCameraConfig(c: CameraConfigInput = {}): CameraConfig {
 
 export interface StageTimings {
   /**
-   * Time this frame waited for its decoded pixels (header check, JPEG to RGB). When the worker
-   * started the decode while the previous frame was in inference, only what was left of it:
-   * the decode's own time cannot be seen from JS then (its end waits for the blocked thread).
+   * Time this frame's decode took (header check, JPEG to RGB): the wait for its pixels, or when
+   * its decode had run on this thread before (libjpeg-turbo, started as the frame arrived) that
+   * run's time. When sharp decoded it on libuv's threads during the previous frame's inference,
+   * only the wait left: the decode's own time cannot be seen from JS then (its end waits for
+   * the blocked thread).
    */
   decode: number;
   motion: number;
@@ -102,9 +104,10 @@ export interface FrameInput {
 }
 
 /**
- * Starts decoding a frame: libvips works on libuv's threads, so the caller's thread is free
- * meanwhile (a worker starts the next frame's decode, then runs the current frame's model).
- * The promise never rejects unobserved: `analyze` awaits it and reports its error.
+ * Starts decoding a frame (a worker does so as the next frame arrives): libjpeg-turbo decodes
+ * a camera JPEG on this thread in the next microtask; sharp, for the rest, on libuv's threads,
+ * leaving this thread free meanwhile. The promise never rejects unobserved: `analyze` awaits
+ * it and reports its error.
  */
 export function startDecode(jpeg: Uint8Array, limits: DecodeLimits = defaultDecodeLimits): Promise<DecodedFrame> {
   const p = probeImage(jpeg, limits).then((probe) => decodeImage(jpeg, limits, probe));
@@ -154,7 +157,7 @@ export class CameraAnalyzer {
     let t = performance.now();
     const frame = input.frame ?? (await (input.decoding ?? startDecode(jpeg!, this.limits)));
     const W = frame.sourceWidth, H = frame.sourceHeight;
-    const decodeMs = performance.now() - t;
+    const decodeMs = Math.max(performance.now() - t, frame.decodeMs ?? 0);
     let m: MotionResult | undefined;
     let motionMs = 0;
     if (!still) {

@@ -39,8 +39,9 @@ try {
   };
 
   // Frames are analysed one after another, in the order they came. The pool may send the next
-  // frame while one is being analysed: its decode starts at once, on libuv's threads, and so
-  // runs while this thread is blocked in the current frame's ORT run.
+  // frame while one is being analysed: its decode starts when the message is handled (ORT's
+  // run blocks this thread, so that is between two steps of the current frame). libjpeg-turbo
+  // then decodes on this thread at once; sharp, for what it takes, on libuv's threads.
   let inFlight: Promise<void> = Promise.resolve();
   port.on('message', async (msg: ToWorker) => {
     switch (msg.type) {

@@ -25,6 +25,11 @@ export interface DecodedFrame extends RgbImage {
   sourceHeight: number;
   /** Source pixels per decoded pixel (1 unless shrunk on load). */
   scale: number;
+  /**
+   * Ms the decode itself took, when it ran on the calling thread (libjpeg-turbo): a decode
+   * started early has then already happened by the time the frame is analysed.
+   */
+  decodeMs?: number;
 }
 
 // libvips keeps a cache of decoded images for reuse; frames never repeat, so it only costs memory.
@@ -80,8 +85,9 @@ export async function decodeImage(input: Uint8Array, limits: DecodeLimits = defa
   const p = probe ?? (await probeImage(input, limits));
   const { width, height, jpegComponents } = p;
   if ((jpegComponents === 3 || jpegComponents === 1) && shrink === 1 && width <= limits.maxDecodeWidth) {
+    const t = performance.now();
     const data = turboDecode(input, width, height);
-    if (data) return { data, width, height, sourceWidth: width, sourceHeight: height, scale: 1 };
+    if (data) return { data, width, height, sourceWidth: width, sourceHeight: height, scale: 1, decodeMs: performance.now() - t };
   }
   return decodeWithSharp(input, limits, p, shrink);
 }

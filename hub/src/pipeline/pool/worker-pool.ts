@@ -9,9 +9,9 @@ import { closeDecodeGuard, newDecodeGuard } from '../frames/decode-guard.ts';
 export interface PoolOptions {
   workers: number;
   /**
-   * Frames a worker holds at once (1 or 2). With 2 the worker starts decoding the next frame
-   * (sharp, on libuv's threads) while its thread is blocked in the current frame's ORT run, so
-   * on a machine with a core to spare the decode no longer adds to each frame's time.
+   * Frames a worker holds at once (1 or 2). With 2 the next frame is already in the worker
+   * when the current one is done (no round trip), and what sharp decodes (not camera JPEGs,
+   * which libjpeg-turbo decodes on the worker's thread) runs on libuv's threads meanwhile.
    */
   perWorker?: number;
   queueDepth: number;
