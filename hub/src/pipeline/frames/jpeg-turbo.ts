@@ -2,8 +2,9 @@ import { createRequire } from 'node:module';
 import { enterDecode, leaveDecode } from './decode-guard.ts';
 
 /**
- * libjpeg-turbo, called straight (@julusian/jpeg-turbo: prebuilt for linux x64, arm and arm64,
- * the library bundled beside the addon). A 720p camera frame decodes here in 1.8-1.9 ms
+ * libjpeg-turbo, called straight (@julusian/jpeg-turbo: prebuilt for linux x64, arm and arm64
+ * in its npm tarball, the library bundled beside the addon; an optional dependency, held at
+ * 2.3 because 3.x is built for N-API 10, which Node 20 lacks, and crashes on load). A 720p camera frame decodes here in 1.8-1.9 ms
  * against 3.9-5.5 ms through sharp, whose libvips pipeline (tiles, threads, an output copy)
  * costs more than the JPEG itself; at 360p 0.6 against 2.1 ms. It was the largest part of
  * what the pipeline adds around inference.
