@@ -57,9 +57,10 @@ function stage(k: SamplingKernels, img: RgbImage, top: number, bottom: number, s
   return { buffer, tables, output, tensor: new Float32Array(buffer, output, 3 * n * n) };
 }
 
-function zeroRow(tensor: Float32Array, n: number, oy: number, from = 0, to = n): void {
+/** Zeros output row `oy` (columns [from, to)) in the three planes of the [3, n, n] slice at `offset`. */
+function zeroRow(out: Float32Array, offset: number, n: number, oy: number, from = 0, to = n): void {
   const plane = n * n;
-  for (let c = 0; c < 3; c++) tensor.fill(0, c * plane + oy * n + from, c * plane + oy * n + to);
+  for (let c = 0; c < 3; c++) out.fill(0, offset + c * plane + oy * n + from, offset + c * plane + oy * n + to);
 }
 
 /**
@@ -77,9 +78,9 @@ function copyRegion(img: RgbImage, region: Region, n: number, norm: Normalisatio
   const stride = W * 3;
   for (let oy = 0; oy < n; oy++) {
     const sy = y + oy;
-    if (sy < top || sy >= bottom) { zeroRow(tensor, n, oy); continue; }
-    if (first > 0) zeroRow(tensor, n, oy, 0, first);
-    if (end < n) zeroRow(tensor, n, oy, end, n);
+    if (sy < top || sy >= bottom) { zeroRow(tensor, 0, n, oy); continue; }
+    if (first > 0) zeroRow(tensor, 0, n, oy, 0, first);
+    if (end < n) zeroRow(tensor, 0, n, oy, end, n);
     kernels.copyRow((sy - top) * stride + (x + first) * 3, first, end, output + 4 * oy * n, 4 * n * n, c0, c2, m0, m1, m2, s0, s1, s2);
   }
   out.set(tensor, offset);
@@ -112,7 +113,7 @@ function bilinear(img: RgbImage, region: Region, n: number, norm: Normalisation,
     const sy = region.y + (oy + 0.5) * scale - 0.5;
     const row = offset + oy * n;
     if (sy < -0.5 || sy > H - 0.5) {
-      out.fill(0, row, row + n); out.fill(0, row + plane, row + plane + n); out.fill(0, row + 2 * plane, row + 2 * plane + n);
+      zeroRow(out, offset, n, oy);
       continue;
     }
     const fy = Math.floor(sy);
@@ -182,7 +183,7 @@ function blockAverage(img: RgbImage, region: Region, n: number, norm: Normalisat
   const inv = 1 / (k * k);
   for (let oy = 0; oy < n; oy++) {
     const r = rows[oy]!;
-    if (r < 0) { zeroRow(tensor, n, oy); continue; }
+    if (r < 0) { zeroRow(tensor, 0, n, oy); continue; }
     kernels.columnSums((r - top) * stride + first, stride, k, span, tables);
     kernels.blockRow(tables, starts, n, k, output + 4 * oy * n, 4 * n * n, c0, c2, inv, m0, m1, m2, s0, s1, s2);
   }

@@ -44,9 +44,10 @@ function mapSharpError(err: unknown, bytes: number): KhoaError {
 export interface ImageProbe {
   width: number;
   height: number;
-  /** A three-component JPEG decodes straight to RGB: no colourspace step needed. */
-  plainRgbJpeg?: boolean;
-  /** A JPEG whose frame header was read (1 grey, 3 YCbCr, 4 CMYK components). */
+  /**
+   * Colour components of a JPEG whose frame header was read: 1 grey, 3 YCbCr (decodes straight
+   * to RGB, no colourspace step), 4 CMYK. Undefined for other images.
+   */
   jpegComponents?: number;
 }
 
@@ -71,7 +72,7 @@ export async function probeImage(input: Uint8Array, limits: DecodeLimits = defau
   if (width > limits.maxSide || height > limits.maxSide || width * height > limits.maxInputPixels) {
     throw new KhoaError('KHOA_ERR_IMAGE_TOO_LARGE', `${width}x${height}`, { width, height, maxSide: limits.maxSide, maxPixels: limits.maxInputPixels });
   }
-  return { width, height, plainRgbJpeg: jpeg?.components === 3, ...(jpeg && { jpegComponents: jpeg.components }) };
+  return { width, height, ...(jpeg && { jpegComponents: jpeg.components }) };
 }
 
 /**
@@ -98,12 +99,12 @@ export async function decodeImage(input: Uint8Array, limits: DecodeLimits = defa
  * model's conversion reference) or isolate another effect from the decoder's (shrink-on-load).
  */
 export async function decodeWithSharp(input: Uint8Array, limits: DecodeLimits = defaultDecodeLimits, probe?: ImageProbe, shrink = 1): Promise<DecodedFrame> {
-  const { width, height, plainRgbJpeg } = probe ?? (await probeImage(input, limits));
+  const { width, height, jpegComponents } = probe ?? (await probeImage(input, limits));
   try {
     const target = Math.min(Math.ceil(width / shrink), limits.maxDecodeWidth);
     // Grey, CMYK, alpha (PNG stills) need converting to 3-channel sRGB; YCbCr JPEGs (what
     // cameras send) come out of libjpeg as RGB already, and the conversion step costs ~1 ms at 720p.
-    let pipeline = plainRgbJpeg ? sharp(input, sharpOptions(limits)) : sharp(input, sharpOptions(limits)).removeAlpha().toColourspace('srgb');
+    let pipeline = jpegComponents === 3 ? sharp(input, sharpOptions(limits)) : sharp(input, sharpOptions(limits)).removeAlpha().toColourspace('srgb');
     if (target < width) pipeline = pipeline.resize({ width: target, fastShrinkOnLoad: true });
     const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new KhoaError('KHOA_ERR_IMAGE_DECODE', `decoded to ${info.channels} channels`, { channels: info.channels });
